@@ -1,0 +1,42 @@
+# Set-up is part of every target: each creates .venv when missing and installs pinned
+# dependencies, so a fresh machine needs nothing but Python 3.11, Node.js and (as root) apt.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed-stamp
+WEB := clients/web
+STATIC := server/static/index.html
+PYTEST_ARGS ?=
+
+.PHONY: run test bench venv system-deps web clean
+
+$(INSTALLED): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip==25.3
+	$(PY) -m pip install --quiet -e '.[test,peers]'
+	touch $@
+
+venv: $(INSTALLED)
+
+# Debian packages the tests drive for real: headless Chromium (viewer) and redis-server (cache).
+system-deps:
+	@if ! command -v chromium >/dev/null || ! command -v redis-server >/dev/null; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium redis-server; \
+	fi
+
+web:
+	@if [ -f $(WEB)/package.json ]; then \
+		cd $(WEB) && npm ci --no-audit --no-fund && npm run build; \
+	fi
+
+test: venv system-deps web
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+run: venv web
+	$(VENV)/bin/encke serve
+
+bench: venv
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info $(WEB)/node_modules server/static

@@ -1,0 +1,1 @@
+"""encke.client: the typed gRPC client and the `encke` command-line interface."""

@@ -1,0 +1,1 @@
+"""One module per `encke` subcommand; each defines `register(subparsers)`."""

@@ -1,0 +1,3 @@
+from encke.client.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""encke.server: one service layer with gRPC and HTTP/WebSocket transports, and a cache."""
