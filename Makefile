@@ -8,7 +8,7 @@ WEB := clients/web
 STATIC := server/static/index.html
 PYTEST_ARGS ?=
 
-.PHONY: run test bench venv system-deps web clean
+.PHONY: run test bench venv system-deps web web-test clean
 
 $(INSTALLED): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,10 @@ web:
 		cd $(WEB) && npm ci --no-audit --no-fund && npm run build; \
 	fi
 
-test: venv system-deps web
+web-test: web
+	cd $(WEB) && npm test
+
+test: venv system-deps web-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 run: venv web

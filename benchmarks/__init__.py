@@ -1,0 +1,62 @@
+"""encke's benchmark harness (not part of the test run): `python -m benchmarks [--quick]`.
+
+Each benchmark module registers a function with @register("name"); the function takes the
+parsed options and returns a list of result rows (dicts). __main__ runs them all, prints one
+markdown table per benchmark with a machine description, and writes the same markdown to
+benchmarks/results/<name>-<timestamp>.md (gitignored).
+"""
+from __future__ import annotations
+
+import os
+import platform
+from typing import Callable
+
+REGISTRY: dict[str, Callable] = {}
+MODULES = ("benchmarks.bench_kepler",)
+
+
+def register(name: str):
+    def decorate(func):
+        REGISTRY[name] = func
+        return func
+
+    return decorate
+
+
+def machine_description() -> str:
+    import jax
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        load = ", load average %.2f %.2f %.2f" % os.getloadavg()
+    except OSError:
+        load = ""
+    devices = ", ".join(sorted({f"{d.platform}:{d.device_kind}" for d in jax.devices()}))
+    return (f"{cpu}, {os.cpu_count()} logical CPUs{load}; Python {platform.python_version()}, "
+            f"jax {jax.__version__} on {len(jax.devices())} device(s) ({devices})")
+
+
+def markdown_table(rows: list[dict]) -> str:
+    if not rows:
+        return "(no rows)\n"
+    columns = list(rows[0])
+    for row in rows[1:]:
+        columns += [c for c in row if c not in columns]
+    out = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    for row in rows:
+        out.append("| " + " | ".join(_fmt(row.get(c, "")) for c in columns) + " |")
+    return "\n".join(out) + "\n"
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)

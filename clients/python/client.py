@@ -1,0 +1,265 @@
+"""The typed Python client of encke's gRPC API.
+
+    from encke.client import Client
+    with Client("127.0.0.1:50051") as c:
+        c.get_comet("1P").q_au
+        states = c.get_states(["1P", "2P"], [2460600.5, 2460610.5])   # (2, 2, 6) au, au/day
+        for chunk in c.stream_trajectory(["1P"], 2460600.5, 2460965.5, 1.0):
+            chunk.times, chunk.states                                     # (m,), (1, m, 6)
+
+Times are TDB Julian dates (floats) or ISO strings (UTC, converted with astropy). States are
+heliocentric ecliptic J2000 unless model/frame/center say otherwise. Every server error
+surfaces as `EnckeError` with the gRPC `code` and the server's `message`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import queue
+from typing import Iterable, Iterator
+
+import grpc
+import numpy as np
+
+from encke.server import convert
+from encke.server.generated.encke.v1 import (catalog_pb2, catalog_pb2_grpc, common_pb2, propagation_pb2,
+                                             propagation_pb2_grpc)
+
+
+class EnckeError(Exception):
+    """A failed call: `code` is the grpc.StatusCode, `message` the server's explanation."""
+
+    def __init__(self, code: grpc.StatusCode, message: str):
+        super().__init__(f"{code.name}: {message}")
+        self.code = code
+        self.message = message
+
+    @classmethod
+    def from_rpc(cls, err: grpc.RpcError) -> "EnckeError":
+        return cls(err.code(), err.details() or "")
+
+
+@dataclasses.dataclass(frozen=True)
+class CometPage:
+    comets: list  # catalog_pb2.Comet messages
+    total: int
+    next_page_token: str
+    catalog_version: str
+
+
+@dataclasses.dataclass(frozen=True)
+class TrajectoryChunk:
+    ids: list[str]
+    times: np.ndarray  # (m,) TDB JD
+    states: np.ndarray  # (N, m, 6) au, au/day
+    status: np.ndarray  # (N,) engine status codes
+
+
+@dataclasses.dataclass(frozen=True)
+class CatalogChunk:
+    offset: int  # position of the first object among the selected ones
+    total: int  # objects selected
+    indices: np.ndarray  # (n,) catalog indices
+    ids: list[str]
+    times: np.ndarray  # (M,) TDB JD
+    states: np.ndarray  # (n, M, 6)
+    status: np.ndarray  # (n,)
+
+
+@dataclasses.dataclass(frozen=True)
+class FollowFrame:
+    epoch: float  # TDB JD
+    ids: list[str]
+    states: np.ndarray  # (N, 6)
+    status: np.ndarray  # (N,)
+    error: str = ""  # set (and the rest empty) when the last clock sent was rejected
+
+
+@dataclasses.dataclass(frozen=True)
+class Clock:
+    """What Follow sends: model time `epoch` (TDB JD or ISO) now, running at `rate` days/s."""
+
+    epoch: float | str
+    rate: float
+    ids: list[str]
+    model: str = "kepler"
+    frame: str = "ecliptic"
+    center: str = "sun"
+
+
+class Stream:
+    """An iterator over a server stream that converts messages and can be cancelled."""
+
+    def __init__(self, call, convert_fn):
+        self._call = call
+        self._convert = convert_fn
+        self._cancelled = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        try:
+            return self._convert(next(self._call))
+        except grpc.RpcError as err:
+            if self._cancelled and err.code() == grpc.StatusCode.CANCELLED:
+                raise StopIteration from None
+            raise EnckeError.from_rpc(err) from None
+
+    def cancel(self) -> None:
+        """Stop the stream; the server stops computing within one chunk."""
+        self._cancelled = True
+        self._call.cancel()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.cancel()
+
+
+class Client:
+    """A connection to an encke server. `token`: sent as "authorization: Bearer <token>"."""
+
+    def __init__(self, address: str = "127.0.0.1:50051", token: str | None = None, *,
+                 root_certificates: bytes | None = None, tls: bool = False, timeout: float | None = 60.0):
+        options = [("grpc.max_receive_message_length", 256 * 2**20)]
+        if tls or root_certificates is not None:
+            creds = grpc.ssl_channel_credentials(root_certificates=root_certificates)
+            self._channel = grpc.secure_channel(address, creds, options=options)
+        else:
+            self._channel = grpc.insecure_channel(address, options=options)
+        self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        self.timeout = timeout
+        self._catalog = catalog_pb2_grpc.CatalogServiceStub(self._channel)
+        self._prop = propagation_pb2_grpc.PropagationServiceStub(self._channel)
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _unary(self, method, request, timeout):
+        try:
+            return method(request, metadata=self._metadata, timeout=timeout if timeout is not None else self.timeout)
+        except grpc.RpcError as err:
+            raise EnckeError.from_rpc(err) from None
+
+    # -- catalog -------------------------------------------------------------------------------
+    def list_comets(self, search: str = "", *, periodic_only: bool = False, q_min: float | None = None,
+                    q_max: float | None = None, e_min: float | None = None, e_max: float | None = None,
+                    i_min_deg: float | None = None, i_max_deg: float | None = None, orbit_types: Iterable[str] = (),
+                    page_size: int = 50, page_token: str = "", timeout: float | None = None) -> CometPage:
+        """One page of comets (catalog_pb2.Comet messages) matching the filters."""
+        request = catalog_pb2.ListCometsRequest(
+            filter=_filter(search, periodic_only, q_min, q_max, e_min, e_max, i_min_deg, i_max_deg, orbit_types),
+            page_size=page_size, page_token=page_token)
+        r = self._unary(self._catalog.ListComets, request, timeout)
+        return CometPage(list(r.comets), r.total, r.next_page_token, r.catalog_version)
+
+    def get_comet(self, id: str, timeout: float | None = None) -> catalog_pb2.Comet:
+        """One comet's elements (degrees, au, TDB JD), non-grav parameters, H and K."""
+        return self._unary(self._catalog.GetComet, catalog_pb2.GetCometRequest(id=id), timeout)
+
+    # -- propagation ---------------------------------------------------------------------------
+    def get_states(self, ids: Iterable[str], times, model: str = "kepler", frame: str = "ecliptic",
+                   center: str = "sun", *, return_status: bool = False, timeout: float | None = None):
+        """(N, M, 6) states (au, au/day) of `ids` at `times` (M,); with return_status, also (N,) codes."""
+        request = propagation_pb2.GetStatesRequest(ids=list(ids), times_tdb_jd=_times(times),
+                                                   options=_options(model, frame, center))
+        block = self._unary(self._prop.GetStates, request, timeout)
+        _, _, states, status = convert.state_block_arrays(block)
+        return (states, status) if return_status else states
+
+    def stream_trajectory(self, ids: Iterable[str], start, stop, step_days: float, model: str = "kepler",
+                          frame: str = "ecliptic", center: str = "sun", *, chunk_size: int = 0,
+                          timeout: float | None = None) -> Stream:
+        """Chunks (TrajectoryChunk) from start to stop every step_days, as the server computes them."""
+        request = propagation_pb2.StreamTrajectoryRequest(
+            ids=list(ids), start_tdb_jd=_times([start])[0], stop_tdb_jd=_times([stop])[0], step_days=step_days,
+            options=_options(model, frame, center), chunk_size=chunk_size)
+        call = self._prop.StreamTrajectory(request, metadata=self._metadata, timeout=timeout)
+        return Stream(call, _trajectory_chunk)
+
+    def propagate_catalog(self, times, model: str = "kepler", frame: str = "ecliptic", center: str = "sun", *,
+                          search: str = "", periodic_only: bool = False, q_min: float | None = None,
+                          q_max: float | None = None, e_min: float | None = None, e_max: float | None = None,
+                          i_min_deg: float | None = None, i_max_deg: float | None = None,
+                          orbit_types: Iterable[str] = (), block_size: int = 0,
+                          timeout: float | None = None) -> Stream:
+        """Blocks (CatalogChunk) of the whole catalog, or the filtered part, at `times`."""
+        request = propagation_pb2.PropagateCatalogRequest(
+            filter=_filter(search, periodic_only, q_min, q_max, e_min, e_max, i_min_deg, i_max_deg, orbit_types),
+            times_tdb_jd=_times(times), options=_options(model, frame, center), block_size=block_size)
+        call = self._prop.PropagateCatalog(request, metadata=self._metadata, timeout=timeout)
+        return Stream(call, _catalog_chunk)
+
+    def follow(self, clocks: "Iterable[Clock] | queue.Queue", timeout: float | None = None) -> Stream:
+        """FollowFrames about ten per second. `clocks`: an iterable of Clock, or a queue.Queue of Clock
+        (put None to stop sending; the frames continue until `cancel()`)."""
+        call = self._prop.Follow(_clock_requests(clocks), metadata=self._metadata, timeout=timeout)
+        return Stream(call, _follow_frame)
+
+    def health(self, service: str = "", timeout: float | None = 5.0) -> str:
+        """The grpc.health.v1 status name of `service` ("" = the server): SERVING, NOT_SERVING..."""
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+        stub = health_pb2_grpc.HealthStub(self._channel)
+        r = self._unary(stub.Check, health_pb2.HealthCheckRequest(service=service), timeout)
+        return health_pb2.HealthCheckResponse.ServingStatus.Name(r.status)
+
+
+def _times(values) -> list[float]:
+    values = [values] if isinstance(values, (str, float, int)) else list(values)
+    if any(isinstance(v, str) for v in values):
+        from encke.engine.timescales import to_tdb_jd
+
+        return [float(to_tdb_jd(v, scale="utc")) if isinstance(v, str) else float(v) for v in values]
+    return [float(v) for v in values]
+
+
+def _options(model: str, frame: str, center: str) -> common_pb2.PropagationOptions:
+    try:
+        return common_pb2.PropagationOptions(model=convert.MODEL_ENUM[model], frame=convert.FRAME_ENUM[frame],
+                                             center=convert.CENTER_ENUM[center])
+    except KeyError as exc:
+        raise ValueError(f"unknown option {exc.args[0]!r}: model is kepler|nbody, frame ecliptic|icrf, "
+                         "center sun|ssb") from None
+
+
+def _filter(search, periodic_only, q_min, q_max, e_min, e_max, i_min_deg, i_max_deg, orbit_types):
+    f = catalog_pb2.CatalogFilter(search=search or "", periodic_only=periodic_only, orbit_types=list(orbit_types))
+    for name, value in (("q_min_au", q_min), ("q_max_au", q_max), ("e_min", e_min), ("e_max", e_max),
+                        ("i_min_deg", i_min_deg), ("i_max_deg", i_max_deg)):
+        if value is not None:
+            setattr(f, name, value)
+    return f
+
+
+def _clock_requests(clocks) -> Iterator[propagation_pb2.FollowRequest]:
+    source = iter(clocks.get, None) if isinstance(clocks, queue.Queue) else clocks
+    for clock in source:
+        yield propagation_pb2.FollowRequest(epoch_tdb_jd=_times([clock.epoch])[0], rate_days_per_s=clock.rate,
+                                            ids=list(clock.ids),
+                                            options=_options(clock.model, clock.frame, clock.center))
+    # the request side is done here; the server keeps sending frames until cancel()
+
+
+def _trajectory_chunk(block) -> TrajectoryChunk:
+    ids, times, states, status = convert.state_block_arrays(block)
+    return TrajectoryChunk(ids, times, states, status)
+
+
+def _catalog_chunk(msg) -> CatalogChunk:
+    ids, times, states, status = convert.state_block_arrays(msg.block)
+    return CatalogChunk(msg.offset, msg.total, np.array(msg.indices, dtype=np.int64), ids, times, states, status)
+
+
+def _follow_frame(msg) -> FollowFrame:
+    if msg.error:
+        return FollowFrame(float("nan"), [], np.empty((0, 6)), np.empty(0, dtype=np.int32), msg.error)
+    ids, _, states, status = convert.state_block_arrays(msg.block)
+    return FollowFrame(msg.epoch_tdb_jd, ids, states[:, 0, :], status)

@@ -1,0 +1,164 @@
+"""`encke propagate`: state vectors of one catalog comet over a time range.
+
+    encke propagate --comet 1P --start 2024-01-01 --stop 2024-12-31 --step 10d
+    encke propagate --comet "C/2022 E3" --start 2023-01-01 --stop 2023-03-01 --step 12h --frame icrf --format csv
+
+Times are calendar dates (or ISO date-times) in --scale (UTC by default), from --start to
+--stop inclusive every --step (a number and a unit: m, h, d or y = 365.25 d). The states are
+in au and au/day, in --frame axes (ecliptic J2000 or ICRF) about --center (the Sun or the
+solar-system barycentre). The catalog is --catalog, else $ENCKE_CATALOG, else the MPC file
+cached by `encke fetch`.
+Exit codes: 0 success, 1 no catalog, unknown comet or a failed propagation, 2 bad arguments.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import sys
+
+MAX_ROWS = 100_000
+_STEP_UNITS = {"m": 1.0 / 1440.0, "min": 1.0 / 1440.0, "h": 1.0 / 24.0, "d": 1.0, "y": 365.25}
+COLUMNS = ("x_au", "y_au", "z_au", "vx_au_per_day", "vy_au_per_day", "vz_au_per_day")
+
+
+class UsageError(ValueError):
+    """A bad command-line value; the message names the option."""
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "propagate",
+        help="state vectors of a comet over a time range (two-body or N-body)",
+        description="Print the position (au) and velocity (au/day) of one catalog comet from --start to --stop "
+                    "(inclusive) every --step.",
+    )
+    p.add_argument("--comet", required=True, help='designation, e.g. 1P, "C/2022 E3", 0001P')
+    p.add_argument("--start", required=True, help="first time (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]) in --scale")
+    p.add_argument("--stop", required=True, help="last time (inclusive) in --scale")
+    p.add_argument("--step", default="1d", help="time step: a number and a unit m, h, d or y (default %(default)s)")
+    p.add_argument("--scale", choices=("utc", "tt", "tdb"), default="utc",
+                   help="time scale of --start/--stop (default %(default)s)")
+    p.add_argument("--model", choices=("kepler", "nbody"), default="kepler", help="default %(default)s")
+    p.add_argument("--frame", choices=("ecliptic", "icrf"), default="ecliptic",
+                   help="axes: ecliptic J2000 or ICRF/equatorial J2000 (default %(default)s)")
+    p.add_argument("--center", choices=("sun", "ssb"), default="sun",
+                   help="origin: the Sun or the solar-system barycentre (default %(default)s)")
+    p.add_argument("--ephemeris", default="de421",
+                   help="planetary ephemeris for --center ssb and --model nbody: de421, de440 or a .bsp path")
+    p.add_argument("--catalog", metavar="PATH", help="MPC CometEls.txt (default: $ENCKE_CATALOG, then the cache)")
+    p.add_argument("--format", choices=("text", "csv", "json"), default="text", help="default %(default)s")
+    p.set_defaults(func=run)
+
+
+def parse_step_days(text: str) -> float:
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-z]+)\s*", text)
+    if not match or match.group(2) not in _STEP_UNITS:
+        raise UsageError(f"--step must be a number and a unit m, h, d or y (e.g. 10d, 6h), got {text!r}")
+    days = float(match.group(1)) * _STEP_UNITS[match.group(2)]
+    if not days > 0:
+        raise UsageError(f"--step must be positive, got {text!r}")
+    return days
+
+
+def load_catalog(path: str | None):
+    """The catalog from --catalog, $ENCKE_CATALOG or the MPC download cache."""
+    from encke.engine.catalog import read_comets
+
+    source = path or os.environ.get("ENCKE_CATALOG")
+    if not source:
+        from encke.engine.sources.mpc import cached_catalog_path
+
+        cached = cached_catalog_path()
+        if cached is None:
+            raise FileNotFoundError("no comet catalog: pass --catalog PATH, set ENCKE_CATALOG, "
+                                    "or run `encke fetch` to download the MPC file")
+        source = cached
+    if not os.path.isfile(source):
+        raise FileNotFoundError(f"catalog file {str(source)!r} does not exist")
+    return read_comets(source)
+
+
+def time_grid(start: str, stop: str, step: str, scale: str):
+    """(labels, TDB JD) from start to stop inclusive; labels are ISO strings in `scale`."""
+    import numpy as np
+    from astropy.time import Time, TimeDelta
+
+    from encke.engine.timescales import to_tdb_jd
+
+    step_days = parse_step_days(step)
+    try:
+        first = Time(start, scale=scale)
+        last = Time(stop, scale=scale)
+    except ValueError as exc:
+        raise UsageError(f"--start/--stop must be dates like 2024-01-01 or 2024-01-01T06:00 ({exc})") from None
+    span = (last - first).jd
+    if span < 0:
+        raise UsageError(f"--stop ({stop}) is before --start ({start})")
+    count = int(math.floor(span / step_days + 1e-9)) + 1
+    if count > MAX_ROWS:
+        raise UsageError(f"{count} rows requested; at most {MAX_ROWS}: use a larger --step")
+    times = first + TimeDelta(np.arange(count) * step_days, format="jd")
+    labels = [t.isot[:19] if step_days < 1 or "T" in start else t.isot[:10] for t in times]
+    return labels, to_tdb_jd(times)
+
+
+def run(args, out=None) -> int:
+    out = out or sys.stdout
+    try:
+        labels, tdb = time_grid(args.start, args.stop, args.step, args.scale)
+    except UsageError as exc:
+        print(f"encke propagate: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        catalog = load_catalog(args.catalog)
+        comet = catalog.get(args.comet)
+    except (FileNotFoundError, KeyError, LookupError, ValueError) as exc:
+        print(f"encke propagate: error: {exc}", file=sys.stderr)
+        return 1
+    import numpy as np
+
+    from encke.engine import status
+    from encke.engine.propagate import propagate
+
+    index = catalog.index_of(args.comet)
+    elements = catalog.elements[np.array([index])]
+    try:
+        result = propagate(elements, tdb, model=args.model, frame=args.frame, center=args.center,
+                           ephemeris=args.ephemeris, return_status=True)
+    except (ValueError, FileNotFoundError, ImportError) as exc:
+        print(f"encke propagate: error: {exc}", file=sys.stderr)
+        return 1
+    code = int(result.status[0])
+    if code != status.OK:
+        print(f"encke propagate: error: {comet.full_name}: {status.describe(code)}", file=sys.stderr)
+        return 1
+    states = result.states[0]
+    _write(args.format, comet, args, labels, tdb, states, out)
+    return 0
+
+
+def _write(fmt, comet, args, labels, tdb, states, out) -> None:
+    r = [math.sqrt(float(s[0] ** 2 + s[1] ** 2 + s[2] ** 2)) for s in states]
+    if fmt == "json":
+        json.dump({
+            "comet": comet.full_name, "model": args.model, "frame": args.frame, "center": args.center,
+            "time_scale": args.scale, "units": {"position": "au", "velocity": "au/day", "jd_tdb": "TDB Julian date"},
+            "rows": [{"time": lab, "jd_tdb": float(t), **{c: float(v) for c, v in zip(COLUMNS, s)}, "r_au": rr}
+                     for lab, t, s, rr in zip(labels, tdb, states, r)],
+        }, out, indent=1)
+        out.write("\n")
+        return
+    if fmt == "csv":
+        out.write(",".join(("time", "jd_tdb") + COLUMNS + ("r_au",)) + "\n")
+        for lab, t, s, rr in zip(labels, tdb, states, r):
+            out.write(",".join([lab, repr(float(t))] + [repr(float(v)) for v in s] + [repr(rr)]) + "\n")
+        return
+    out.write(f"{comet.full_name}: {args.model} model, {args.frame} J2000 axes, centre {args.center}; "
+              f"au and au/day; times {args.scale.upper()}\n")
+    header = f"{'time':<19} {'JD (TDB)':>17} " + " ".join(f"{c.split('_')[0]:>15}" for c in COLUMNS) + f" {'r':>12}"
+    out.write(header + "\n")
+    for lab, t, s, rr in zip(labels, tdb, states, r):
+        out.write(f"{lab:<19} {t:17.6f} " + " ".join(f"{v:15.9f}" for v in s[:3]) + " "
+                  + " ".join(f"{v:15.11f}" for v in s[3:]) + f" {rr:12.8f}\n")

@@ -1,0 +1,100 @@
+/** Response shapes of the encke HTTP API (see the server's /docs). Units: au, au/day, TDB JD. */
+import type { Model } from "../state/urlState";
+
+export type Xyz = [number, number, number];
+
+export interface Health {
+  status: string;
+  catalog_version: string;
+  comets: number;
+}
+
+export interface CometSummary {
+  id: string;
+  designation: string;
+  name: string;
+  orbit_type: string;
+  q: number;
+  e: number;
+  i_deg: number;
+  node_deg: number;
+  argp_deg: number;
+  tp_jd: number;
+  tp_iso: string;
+  period_years: number | null;
+  H: number | null;
+  K: number | null;
+  index: number;
+}
+
+export interface CometList {
+  total: number;
+  offset: number;
+  limit: number;
+  catalog_version: string;
+  comets: CometSummary[];
+}
+
+export interface CometDetail extends CometSummary {
+  epoch_jd: number | null;
+  A1: number;
+  A2: number;
+  A3: number;
+  DT: number;
+  reference: string;
+  catalog_version: string;
+  next_perihelion_jd: number | null;
+}
+
+export interface CometPosition {
+  id: string;
+  time_jd: number;
+  model: Model;
+  position: Xyz;
+  velocity: Xyz;
+  r_sun_au: number;
+  r_earth_au: number;
+  speed_km_s: number;
+  tmag: number | null;
+  status: string;
+}
+
+export interface OrbitLine {
+  id: string;
+  positions: Xyz[];
+}
+
+export interface CatalogPositions {
+  time_jd: number;
+  catalog_version: string;
+  count: number;
+  positions: (number | null)[];
+}
+
+export interface CatalogOrbits {
+  catalog_version: string;
+  count: number;
+  samples: number;
+  positions: (number | null)[];
+}
+
+export interface Planet {
+  name: string;
+  naif_id: number;
+  position: Xyz;
+  velocity: Xyz;
+  orbit: Xyz[];
+}
+
+export interface Planets {
+  time_jd: number;
+  planets: Planet[];
+}
+
+/** A frame of the /ws/follow stream. */
+export interface FollowFrame {
+  epoch_jd: number;
+  ids: string[];
+  positions: (Xyz | null)[];
+  velocities: (Xyz | null)[];
+}

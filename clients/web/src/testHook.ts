@@ -1,0 +1,35 @@
+/**
+ * window.encke: a read-only view of the viewer's state for browser tests and the console.
+ *   epoch             TDB Julian date shown now
+ *   selected          the selected comet's designation (canonical id), or null
+ *   selectedPosition  [x, y, z] au, heliocentric ecliptic J2000, as last received from the server
+ * and a few extras: selectedPositionEpoch and infoEpoch (TDB JD of that position / of the
+ * info panel's state), catalogCount, ready (catalog positions shown), orbitsLoaded, playing, rate (days/s),
+ * camera ([px, py, pz, tx, ty, tz] au),
+ * screenPositionOf(id) (client pixel coordinates of a catalog comet's point, or null).
+ */
+import type { Viewer } from "./viewer";
+
+export function installTestHook(viewer: Viewer): void {
+  const hook = Object.freeze({
+    get epoch(): number { return viewer.currentEpoch; },
+    get selected(): string | null { return viewer.selection.id; },
+    get selectedPosition(): number[] | null { return viewer.selection.received ? [...viewer.selection.received] : null; },
+    get selectedPositionEpoch(): number | null { return viewer.selection.received ? viewer.selection.receivedJd : null; },
+    get infoEpoch(): number | null { return Number.isFinite(viewer.selection.infoJd) ? viewer.selection.infoJd : null; },
+    get catalogCount(): number { return viewer.summaries.length; },
+    get ready(): boolean { return viewer.comets?.loaded ?? false; },
+    get orbitsLoaded(): boolean { return viewer.comets?.orbitsLoaded ?? false; },
+    get playing(): boolean { return viewer.clock.playing; },
+    get rate(): number { return viewer.clock.signedRate; },
+    /** [px, py, pz, tx, ty, tz]: camera position and orbit target, au heliocentric ecliptic. */
+    get camera(): number[] { return viewer.stage.getCamera(); },
+    screenPositionOf(id: string): [number, number] | null {
+      const k = viewer.indexOf(id);
+      const layer = viewer.comets;
+      if (k === undefined || !layer || !layer.isShown(k)) return null;
+      return viewer.stage.toClient(layer.display[3 * k], layer.display[3 * k + 1], layer.display[3 * k + 2]);
+    },
+  });
+  Object.defineProperty(window, "encke", { value: hook, writable: false, configurable: false, enumerable: true });
+}

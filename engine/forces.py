@@ -1,0 +1,180 @@
+"""Accelerations on a comet (a massless test particle) in barycentric ICRF, au and au/day^2.
+
+Pure functions for ONE particle; the integrator vmaps them over lanes and over its substeps.
+Why barycentric (and what it costs) is in engine/nbody.py's docstring.
+
+Model (each term documented at its function):
+- Newtonian point masses: the Sun, Mercury, Venus, Earth, Moon and the Mars..Pluto system
+  barycentres, at positions taken from the planetary ephemeris, with that ephemeris' own GMs
+  (tables in constants.py).
+- The Sun's first post-Newtonian term (PPN beta = gamma = 1), in heliocentric r, v.
+- Marsden, Sekanina & Yeomans (1973) non-gravitational acceleration with the Yeomans & Chodas
+  (1989) time delay DT.
+
+Time-delay approximation (design decision). The delayed sublimation law needs the comet's
+heliocentric distance at t - DT. An exact value would need the integrated trajectory's past
+(or future, for DT < 0), which a one-step method does not keep. We instead take a two-body
+(Sun only, GM_sun) Kepler step of -DT from the current heliocentric state: universal variables
+with a fixed number of Laguerre-Conway iterations. For the DT values published for comets
+(|DT| up to ~100 days) the planets perturb r(t - DT) by far less than the sublimation law's own
+uncertainty, and g(r) enters the force only as a scale factor of the (small) A1..A3 terms.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax.numpy as jnp
+
+from . import constants
+
+
+class NonGravLaw(NamedTuple):
+    """Constants of the sublimation law g(r) = alpha (r/r0)^-m (1 + (r/r0)^n)^-k (r0 in au).
+
+    Defaults are the standard water-ice law (Marsden et al. 1973), as in JPL Horizons headers.
+    A NamedTuple, so it is a PyTree: the values can be traced (no recompilation to change them).
+    """
+
+    alpha: float = constants.NONGRAV_ALPHA
+    r0: float = constants.NONGRAV_R0_AU
+    m: float = constants.NONGRAV_M
+    n: float = constants.NONGRAV_N
+    k: float = constants.NONGRAV_K
+
+
+class NonGravParams(NamedTuple):
+    """One comet's non-gravitational parameters: A1, A2, A3 (au/day^2) and DT (days)."""
+
+    A1: float
+    A2: float
+    A3: float
+    DT: float
+
+
+def newtonian(x, body_pos, gm):
+    """Sum of point-mass attractions.
+
+    x: (3,) particle position (au); body_pos: (K, 3) body positions (au), same frame and time;
+    gm: (K,) gravitational parameters (au^3/day^2). Returns (3,) au/day^2.
+    """
+    d = body_pos - x
+    r2 = jnp.sum(d * d, axis=-1)
+    inv_r3 = 1.0 / (r2 * jnp.sqrt(r2))
+    return jnp.sum((gm * inv_r3)[:, None] * d, axis=0)
+
+
+def sun_relativity(r, v, gm_sun):
+    """The Sun's 1PN acceleration, PPN beta = gamma = 1 (Schwarzschild, harmonic gauge).
+
+    a = GM / (c^2 r^3) [ (4 GM / r - v^2) r_vec + 4 (r_vec . v_vec) v_vec ]
+    (e.g. Moyer 2003, JPL DESCANSO monograph 2, eq. 4-61 reduced to one body; the form used by
+    JPL's small-body integrators). r, v: (3,) heliocentric position (au) and velocity (au/day).
+    Returns (3,) au/day^2.
+    """
+    c2 = constants.C_AU_PER_DAY**2
+    r2 = jnp.dot(r, r)
+    rn = jnp.sqrt(r2)
+    v2 = jnp.dot(v, v)
+    rv = jnp.dot(r, v)
+    return gm_sun / (c2 * r2 * rn) * ((4.0 * gm_sun / rn - v2) * r + 4.0 * rv * v)
+
+
+def sublimation_g(r, law: NonGravLaw = NonGravLaw()):
+    """Marsden et al. (1973) g(r), dimensionless (1.0 at r = 1 au for the standard law). r in au."""
+    s = r / law.r0
+    return law.alpha * s ** (-law.m) * (1.0 + s**law.n) ** (-law.k)
+
+
+def _stumpff(z):
+    """Stumpff c2(z), c3(z) for any real z; series near 0 where the closed forms cancel."""
+    small = jnp.abs(z) < 1e-3
+    zs = jnp.where(small, 1.0, z)  # keeps the unused branch finite (no NaN in gradients/selects)
+    sp = jnp.sqrt(jnp.abs(zs))
+    c2_pos = (1.0 - jnp.cos(sp)) / zs
+    c3_pos = (sp - jnp.sin(sp)) / (zs * sp)
+    c2_neg = (jnp.cosh(sp) - 1.0) / (-zs)
+    c3_neg = (jnp.sinh(sp) - sp) / (-zs * sp)
+    c2 = jnp.where(zs > 0, c2_pos, c2_neg)
+    c3 = jnp.where(zs > 0, c3_pos, c3_neg)
+    # Taylor series: c2 = 1/2! - z/4! + z^2/6! - z^3/8!, c3 = 1/3! - z/5! + z^2/7! - z^3/9!;
+    # truncation below 1e-3^4/10! ~ 3e-19.
+    c2_ser = 1.0 / 2 - z / 24 + z * z / 720 - z**3 / 40320
+    c3_ser = 1.0 / 6 - z / 120 + z * z / 5040 - z**3 / 362880
+    return jnp.where(small, c2_ser, c2), jnp.where(small, c3_ser, c3)
+
+
+def two_body_distance(r_vec, v_vec, dt, mu, iterations: int = 12):
+    """Distance |r(t + dt)| (au) of a two-body orbit from its state at t.
+
+    r_vec, v_vec: (3,) position (au) and velocity (au/day) relative to the central body;
+    dt: days (either sign); mu: au^3/day^2. Universal-variable Kepler equation (Vallado,
+    "Fundamentals of Astrodynamics", algorithm 8) solved with a fixed number of Laguerre-Conway
+    iterations (Conway 1986), which converge from a crude start for every conic. Used for the
+    non-gravitational time delay; accurate to ~1e-12 relative for |dt| up to several orbital
+    timescales.
+    """
+    r0 = jnp.sqrt(jnp.dot(r_vec, r_vec))
+    sqmu = jnp.sqrt(mu)
+    sigma = jnp.dot(r_vec, v_vec) / sqmu  # r0 * vr0 / sqrt(mu)
+    alpha = 2.0 / r0 - jnp.dot(v_vec, v_vec) / mu
+    chi = sqmu * dt / r0
+    n = 5.0
+    for _ in range(iterations):
+        z = alpha * chi * chi
+        c2, c3 = _stumpff(z)
+        f = sigma * chi * chi * c2 + (1.0 - alpha * r0) * chi**3 * c3 + r0 * chi - sqmu * dt
+        fp = sigma * chi * (1.0 - z * c3) + (1.0 - alpha * r0) * chi * chi * c2 + r0  # = r > 0
+        fpp = sigma * (1.0 - z * c2) + (1.0 - alpha * r0) * chi * (1.0 - z * c3)
+        disc = jnp.sqrt(jnp.abs((n - 1.0) ** 2 * fp * fp - n * (n - 1.0) * f * fpp))
+        chi = chi - n * f / (fp + jnp.sign(fp) * disc)
+    z = alpha * chi * chi
+    c2, c3 = _stumpff(z)
+    return sigma * chi * (1.0 - z * c3) + (1.0 - alpha * r0) * chi * chi * c2 + r0
+
+
+def nongrav(r, v, params: NonGravParams, gm_sun, law: NonGravLaw = NonGravLaw(), delay: bool = True):
+    """Marsden et al. (1973) acceleration g(r') (A1 r_hat + A2 t_hat + A3 n_hat), au/day^2.
+
+    r, v: (3,) heliocentric position (au) and velocity (au/day) at time t. r_hat = r/|r|,
+    n_hat = (r x v)/|r x v| (orbit normal), t_hat = n_hat x r_hat (in the orbit plane, along the
+    motion). r' = |r(t - DT)| (Yeomans & Chodas 1989), from a two-body step (module docstring);
+    r' = |r| when DT = 0. delay=False (static) skips the Kepler solve: use it when every DT is 0.
+    """
+    rn = jnp.sqrt(jnp.dot(r, r))
+    r_hat = r / rn
+    h = jnp.cross(r, v)
+    n_hat = h / jnp.sqrt(jnp.dot(h, h))
+    t_hat = jnp.cross(n_hat, r_hat)
+    if delay:
+        r_delayed = jnp.where(params.DT == 0.0, rn, two_body_distance(r, v, -params.DT, gm_sun))
+    else:
+        r_delayed = rn
+    g = sublimation_g(r_delayed, law)
+    return g * (params.A1 * r_hat + params.A2 * t_hat + params.A3 * n_hat)
+
+
+def acceleration(x, v, body_pos, gm, sun_index: int, sun_vel, params: NonGravParams,
+                 law: NonGravLaw = NonGravLaw(), relativity: bool = True, delay: bool = True):
+    """Total acceleration on the comet, barycentric ICRF (au/day^2), shape (3,).
+
+    x, v: (3,) barycentric position (au) and velocity (au/day); body_pos: (K, 3) barycentric
+    positions of the perturbers, with gm: (K,) their GMs; body_pos[sun_index] is the Sun, whose
+    barycentric velocity is sun_vel (3,) (for the heliocentric v of the GR and non-grav terms).
+    relativity, delay (static): include the Sun's 1PN term; evaluate the non-grav time delay.
+    The non-grav term is always evaluated (it vanishes for A1 = A2 = A3 = 0).
+    """
+    a = newtonian(x, body_pos, gm)
+    r_h = x - body_pos[sun_index]
+    v_h = v - sun_vel
+    if relativity:
+        a = a + sun_relativity(r_h, v_h, gm[sun_index])
+    return a + nongrav(r_h, v_h, params, gm[sun_index], law, delay)
+
+
+def encounter_ratio(x, body_pos, limits):
+    """min_k |x - body_k| / limit_k: below 1 means a closer approach than allowed.
+
+    x: (3,), body_pos: (K, 3), limits: (K,) au (use +inf to ignore a body).
+    """
+    d = jnp.sqrt(jnp.sum((body_pos - x) ** 2, axis=-1))
+    return jnp.min(d / limits)

@@ -1,0 +1,78 @@
+"""Follow: a client's clock and the comets it shows, turned into a stream of positions.
+
+Transport-neutral: the gRPC Follow stream and the /ws/follow WebSocket both hold one
+`FollowSession`. The client sends a clock (epoch_jd, rate in days per second) and ids; the
+session validates it (raising InvalidArgument, which the transports report without closing
+the stream) and `frame(now)` gives the positions at epoch_jd + rate * (now - received).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+
+import numpy as np
+
+from . import params
+from .errors import InvalidArgument
+
+FRAME_INTERVAL_S = 0.1  # about ten frames per second
+
+
+@dataclasses.dataclass(frozen=True)
+class Clock:
+    epoch_jd: float  # TDB JD at `received`
+    rate: float  # days of model time per second of wall time (may be negative or 0)
+    received: float  # time.monotonic() when the clock arrived
+    ids: tuple[str, ...]
+    indices: np.ndarray
+    model: str
+    frame: str
+    center: str
+
+    def epoch_at(self, now: float) -> float:
+        return self.epoch_jd + self.rate * (now - self.received)
+
+
+@dataclasses.dataclass(frozen=True)
+class FollowFrame:
+    epoch_jd: float
+    ids: tuple[str, ...]
+    states: np.ndarray  # (N, 6) au, au/day; NaN rows where an object failed
+    status: np.ndarray  # (N,) engine status codes
+
+
+class FollowSession:
+    """One follower's clock over a service; `update` replaces the clock, `frame` computes."""
+
+    def __init__(self, service):
+        self.service = service
+        self.clock: Clock | None = None
+
+    def update(self, epoch_jd, rate, ids, model=None, frame=None, center=None, now: float | None = None) -> Clock:
+        """Validate and install a new clock; the previous one stays if this one is invalid."""
+        epoch = params.time_jd(epoch_jd, "epoch_jd")
+        try:
+            rate_value = float(rate if rate is not None else 0.0)
+        except (TypeError, ValueError):
+            raise InvalidArgument("rate", f"{rate!r} is not a number (days per second)") from None
+        if not math.isfinite(rate_value):
+            raise InvalidArgument("rate", f"{rate!r} is not finite")
+        limit = self.service.limits.max_span_days
+        if abs(rate_value) > limit:
+            raise InvalidArgument("rate", f"{rate_value} days per second exceeds {limit:g}")
+        id_list = params.ids(ids, "ids")
+        indices = self.service.resolve(id_list, "ids")
+        self.clock = Clock(epoch, rate_value, time.monotonic() if now is None else now, tuple(id_list), indices,
+                           params.model(model), params.frame(frame), params.center(center))
+        return self.clock
+
+    def frame(self, now: float | None = None) -> FollowFrame | None:
+        """Positions at the clock's current epoch, or None before the first valid clock."""
+        clock = self.clock
+        if clock is None:
+            return None
+        epoch = clock.epoch_at(time.monotonic() if now is None else now)
+        states, status = self.service.states(clock.indices, np.array([epoch]), clock.model, clock.frame,
+                                             clock.center, use_cache=False)
+        return FollowFrame(epoch, clock.ids, states[:, 0, :], status)

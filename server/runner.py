@@ -1,0 +1,139 @@
+"""Run both transports in one process and one asyncio loop: `encke serve`.
+
+uvicorn's `Server.serve()` and a `grpc.aio` server share the loop; engine work runs on one
+bounded thread pool that both use. uvicorn handles SIGINT/SIGTERM; when it returns, the gRPC
+server is stopped with a short grace period so open streams end cleanly.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import sys
+from pathlib import Path
+from concurrent.futures import ThreadPoolExecutor
+
+from .cache import open_cache
+from .limits import RateLimiter, ServerLimits
+from .service import Service
+
+
+@dataclasses.dataclass
+class ServeConfig:
+    host: str = "127.0.0.1"
+    port: int = 8000  # HTTP; 0 = any free port
+    grpc_port: int = 50051  # 0 = any free port; -1 = no gRPC
+    catalog: str | None = None
+    cache: str | None = None  # None/"memory", "none", or redis://host:port/db
+    cache_bytes: int = 256 * 2**20
+    ephemeris: str = "de421"
+    token: str | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    limits: ServerLimits = dataclasses.field(default_factory=ServerLimits)
+    log_level: str = "info"
+    static_dir: str | None = None  # the built viewer; None: the package's server/static
+
+
+def catalog_path(explicit: str | None) -> tuple[str | None, str]:
+    """The catalog to load and where it came from: --catalog, $ENCKE_CATALOG, then the MPC cache."""
+    if explicit:
+        return explicit, "--catalog"
+    env = os.environ.get("ENCKE_CATALOG")
+    if env:
+        return env, "ENCKE_CATALOG"
+    try:
+        from encke.engine.sources.mpc import cached_catalog_path
+
+        cached = cached_catalog_path()
+    except Exception:  # a broken cache dir must not stop the server from starting
+        cached = None
+    return (str(cached), "the MPC download cache") if cached else (None, "")
+
+
+def build_service(config: ServeConfig) -> Service:
+    path, origin = catalog_path(config.catalog)
+    cache = open_cache(config.cache, config.cache_bytes)
+    return Service.from_path(path, limits=config.limits, cache=cache, ephemeris=config.ephemeris)
+
+
+def _http_server(config):
+    """A uvicorn Server whose SIGINT/SIGTERM handling ends serve() normally (no re-raise), so the
+    gRPC server beside it shuts down gracefully too and the process exits with status 0."""
+    import contextlib
+    import signal
+    import threading
+
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self):
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            original = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in original.items():
+                    signal.signal(sig, handler)
+
+    return Server(config)
+
+
+async def serve(config: ServeConfig, service: Service | None = None, ready=None) -> None:
+    """Start HTTP (and gRPC unless grpc_port == -1), print the URLs, run until a signal."""
+    import uvicorn
+
+    from . import logs
+    from .http_gateway import create_app
+
+    logs.configure()
+    service = service or build_service(config)
+    executor = ThreadPoolExecutor(max_workers=config.limits.workers, thread_name_prefix="encke-engine")
+    limiter = RateLimiter(config.limits.rate_per_s, config.limits.rate_burst)
+    tls = bool(config.tls_cert and config.tls_key)
+    app = create_app(service, token=config.token, rate_limiter=limiter, executor=executor,
+                     static_dir=Path(config.static_dir) if config.static_dir else None)
+    uv_config = uvicorn.Config(app, host=config.host, port=config.port, log_level=config.log_level,
+                               access_log=False, ssl_certfile=config.tls_cert if tls else None,
+                               ssl_keyfile=config.tls_key if tls else None, ws="websockets-sansio")
+    http_server = _http_server(uv_config)
+    grpc_server = None
+    grpc_port = None
+    if config.grpc_port != -1:
+        from .grpc_server import create_grpc_server
+
+        grpc_server, grpc_port = await create_grpc_server(
+            service, f"{config.host}:{config.grpc_port}", token=config.token, rate_limiter=limiter,
+            executor=executor, tls_cert=config.tls_cert, tls_key=config.tls_key)
+        await grpc_server.start()
+    http_task = asyncio.create_task(http_server.serve())
+    while not http_server.started and not http_task.done():
+        await asyncio.sleep(0.02)
+    if http_server.started:
+        port = http_server.servers[0].sockets[0].getsockname()[1]
+        scheme = "https" if tls else "http"
+        host = f"[{config.host}]" if ":" in config.host else config.host
+        print(f"encke: viewer  {scheme}://{host}:{port}/", flush=True)
+        print(f"encke: API     {scheme}://{host}:{port}/docs", flush=True)
+        if grpc_port is not None:
+            print(f"encke: gRPC    {host}:{grpc_port}", flush=True)
+        ping = getattr(service.cache, "ping", None)
+        if ping is not None and not ping():
+            print(f"encke: warning: cache {service.cache.describe()} is not reachable; computing without it",
+                  file=sys.stderr, flush=True)
+        print(f"encke: cache   {service.cache.describe()}", flush=True)
+        if service.catalog is None:
+            print(f"encke: catalog not loaded: {service.catalog_error}", file=sys.stderr, flush=True)
+        else:
+            print(f"encke: catalog {len(service.catalog)} comets, version {service.version}", flush=True)
+        if ready is not None:
+            ready(port, grpc_port, http_server)  # http_server.should_exit = True stops everything
+    try:
+        await http_task
+    finally:
+        if grpc_server is not None:
+            await grpc_server.stop(grace=1.0)
+        executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,374 @@
+"""The service layer: every operation of the API, with no transport in it.
+
+Both transports (gRPC in grpc_server.py, HTTP/WebSocket in http_gateway.py) decode a request,
+call one method here on a worker thread, and encode the answer. Methods are synchronous and
+thread-safe; they validate their input (raising the typed errors of errors.py, naming the
+field), bound it by `ServerLimits`, call the engine (compute.py) and consult the cache.
+
+Units everywhere: au, au/day, TDB Julian dates, days; degrees only in the summaries the
+clients display. States are heliocentric ecliptic J2000 unless a request chooses otherwise.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import threading
+from typing import Iterator
+
+import numpy as np
+
+from . import cache as cache_mod
+from . import compute, params
+from .errors import InvalidArgument, NotFound, Unavailable
+from .limits import ServerLimits, StreamSlots
+from .metrics import Metrics
+
+DEG_PER_RAD = 180.0 / math.pi
+AU_PER_DAY_TO_KM_S = 149_597_870.700 / 86_400.0  # IAU 2012 au, SI day
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    """One page of ListComets: `indices` into the catalog, `total` matches before paging."""
+
+    total: int
+    offset: int
+    limit: int
+    indices: np.ndarray
+
+
+@dataclasses.dataclass(frozen=True)
+class Selection:
+    """Catalog filters shared by ListComets and PropagateCatalog; None means no bound."""
+
+    search: str | None = None
+    periodic: bool = False
+    q_min: float | None = None
+    q_max: float | None = None
+    e_min: float | None = None
+    e_max: float | None = None
+    i_min_deg: float | None = None
+    i_max_deg: float | None = None
+    orbit_type: tuple[str, ...] = ()
+
+
+class _CatalogIndex:
+    """Columns of one catalog prepared once for fast filtering and summaries."""
+
+    def __init__(self, catalog):
+        comets = list(catalog)
+        self.comets = comets
+        el = catalog.elements
+        self.q = np.asarray(el.q, dtype=np.float64)
+        self.e = np.asarray(el.e, dtype=np.float64)
+        self.i_deg = np.asarray(el.i, dtype=np.float64) * DEG_PER_RAD
+        self.orbit_type = np.array([c.orbit_type for c in comets])
+        self.periodic = np.array([bool(c.periodic) for c in comets], dtype=bool)
+        # the catalog's own search haystack, plus the packed form
+        self.text = [f"{c.designation}\n{c.name}\n{c.designation}/{c.name}\n{c.designation} ({c.name})\n"
+                     f"{c.packed}".lower() for c in comets]
+        self.tp_iso = _iso_dates(np.asarray(el.tp, dtype=np.float64))
+
+
+class Service:
+    """All encke operations over one catalog (or none yet: catalog calls then raise Unavailable)."""
+
+    def __init__(self, catalog=None, *, catalog_error: str | None = None, limits: ServerLimits | None = None,
+                 cache=None, metrics: Metrics | None = None, ephemeris: str = "de421"):
+        self.catalog = catalog
+        self.catalog_error = catalog_error or ("no catalog was given: pass --catalog PATH, set "
+                                               "ENCKE_CATALOG, or run `encke fetch`")
+        self.limits = limits or ServerLimits()
+        self.cache = cache if cache is not None else cache_mod.MemoryCache()
+        self.metrics = metrics or Metrics()
+        self.metrics.cache = self.cache
+        self.ephemeris_name = ephemeris
+        self.streams = StreamSlots(self.limits.max_streams)
+        self._index = _CatalogIndex(catalog) if catalog is not None else None
+        self._ephemeris = None
+        self._lock = threading.Lock()
+        self._orbits: dict[int, np.ndarray] = {}
+
+    @classmethod
+    def from_path(cls, path, **kwargs) -> "Service":
+        """A service over the catalog file at `path`; if it cannot be read, a service without one."""
+        import encke
+
+        if path is None:
+            return cls(None, **kwargs)
+        try:
+            catalog = encke.read_comets(path)
+        except (OSError, ValueError) as exc:
+            return cls(None, catalog_error=f"could not read {path}: {exc}", **kwargs)
+        return cls(catalog, **kwargs)
+
+    # -- catalog -------------------------------------------------------------------------------
+    def _require(self):
+        if self.catalog is None:
+            raise Unavailable(f"catalog not loaded: {self.catalog_error}")
+        return self._index
+
+    @property
+    def version(self) -> str:
+        return self.catalog.version if self.catalog is not None else ""
+
+    def health(self) -> dict:
+        return {"status": "ok" if self.catalog is not None else "no catalog",
+                "catalog_version": self.version, "comets": len(self.catalog) if self.catalog is not None else 0}
+
+    def select(self, sel: Selection) -> np.ndarray:
+        """Catalog indices (ascending) of the comets matching every filter."""
+        idx = self._require()
+        mask = np.ones(len(idx.comets), dtype=bool)
+        for value, column, op, field in ((sel.q_min, idx.q, np.greater_equal, "q_min"),
+                                         (sel.q_max, idx.q, np.less_equal, "q_max"),
+                                         (sel.e_min, idx.e, np.greater_equal, "e_min"),
+                                         (sel.e_max, idx.e, np.less_equal, "e_max"),
+                                         (sel.i_min_deg, idx.i_deg, np.greater_equal, "i_min_deg"),
+                                         (sel.i_max_deg, idx.i_deg, np.less_equal, "i_max_deg")):
+            if value is not None:
+                if not math.isfinite(value):
+                    raise InvalidArgument(field, f"{value!r} is not finite")
+                mask &= op(column, value)
+        if sel.periodic:
+            mask &= idx.periodic
+        if sel.orbit_type:
+            types = [t.strip().upper() for t in sel.orbit_type if t.strip()]
+            for t in types:
+                if t not in ("C", "P", "D", "X", "A", "I"):
+                    raise InvalidArgument("orbit_type", f"unknown orbit type {t!r}; expected C, P, D, X, A or I")
+            mask &= np.isin(idx.orbit_type, types)
+        if sel.search:
+            needle = sel.search.strip().lower()
+            mask &= np.array([needle in text for text in idx.text], dtype=bool)
+        return np.flatnonzero(mask)
+
+    def list_comets(self, sel: Selection, limit: int = 50, offset: int = 0) -> Page:
+        if limit < 1 or limit > 1000:
+            raise InvalidArgument("limit", f"{limit} is outside 1..1000")
+        if offset < 0:
+            raise InvalidArgument("offset", f"{offset} is negative")
+        matches = self.select(sel)
+        return Page(total=int(matches.size), offset=offset, limit=limit, indices=matches[offset:offset + limit])
+
+    def index_of(self, key: str, field: str = "id", not_found: bool = True) -> int:
+        """The catalog index of a comet id in any form the catalog accepts."""
+        self._require()
+        key = str(key).strip()
+        if not key:
+            raise InvalidArgument(field, "empty comet id")
+        try:
+            return int(self.catalog.index_of(key))
+        except KeyError:
+            if not_found:
+                raise NotFound(f"unknown comet '{key}'") from None
+            raise InvalidArgument(field, f"unknown comet '{key}'") from None
+
+    def resolve(self, ids, field: str = "ids") -> np.ndarray:
+        """(N,) catalog indices of a list of ids; an unknown one is INVALID_ARGUMENT naming it."""
+        ids = params.ids(ids, field)
+        self.limits.check_ids(len(ids))
+        return np.array([self.index_of(key, f"{field}[{k}]", not_found=False) for k, key in enumerate(ids)],
+                        dtype=np.int64)
+
+    def summary(self, index: int) -> dict:
+        """The contract's Summary of one comet: degrees for angles, TDB JD for times."""
+        idx = self._require()
+        c = idx.comets[index]
+        return {"id": c.designation, "designation": c.designation, "name": c.name or "",
+                "orbit_type": c.orbit_type, "q": float(c.q), "e": float(c.e), "i_deg": float(c.i) * DEG_PER_RAD,
+                "node_deg": float(c.node) * DEG_PER_RAD, "argp_deg": float(c.argp) * DEG_PER_RAD,
+                "tp_jd": float(c.tp), "tp_iso": idx.tp_iso[index], "period_years": _finite(c.period_years),
+                "H": _finite(c.H), "K": _finite(c.K), "index": int(index)}
+
+    def detail(self, index: int, time_jd: float) -> dict:
+        """Summary plus epoch, non-gravitational parameters, reference and the next perihelion."""
+        out = self.summary(index)
+        el = self.catalog.elements
+        c = self._index.comets[index]
+        out.update({"packed": c.packed or "", "number": c.number,
+                    "epoch_jd": _finite(el.epoch[index]), "A1": float(el.A1[index]), "A2": float(el.A2[index]),
+                    "A3": float(el.A3[index]), "DT": float(el.DT[index]), "reference": c.reference or "",
+                    "catalog_version": self.version,
+                    "next_perihelion_jd": next_perihelion(float(c.q), float(c.e), float(c.tp), time_jd)})
+        return out
+
+    # -- propagation ---------------------------------------------------------------------------
+    def _elements(self, indices: np.ndarray):
+        el = self.catalog.elements
+        return el[np.asarray(indices, dtype=np.int64)]
+
+    def states(self, indices: np.ndarray, times: np.ndarray, model: str = "kepler", frame: str = "ecliptic",
+               center: str = "sun", cache_ids=None, use_cache: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(N, M, 6) states and (N,) status for catalog indices at TDB JD times, through the cache.
+
+        `use_cache=False` skips the cache for one-off epochs (a Follow clock's every tick).
+        """
+        self._require()
+        times = params.times_jd(times)
+        if times.size == 0:
+            raise InvalidArgument("times", "at least one time is required")
+        self.limits.check_samples(times.size, "times")
+        self.limits.check_object_epochs(len(indices), times.size)
+        if times.size > 1:
+            self.limits.check_span(float(times.max() - times.min()), "times")
+        if not use_cache:
+            return self._propagate(indices, times, model, frame, center)
+        ids = cache_ids if cache_ids is not None else [self._index.comets[k].designation + f"#{int(k)}"
+                                                       for k in indices]
+        key = cache_mod.make_key(self.version, ids, model, frame, center, times)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return cache_mod.unpack(hit)
+        states, status = self._propagate(indices, times, model, frame, center)
+        self.cache.put(key, cache_mod.pack(states, status))
+        return states, status
+
+    def _propagate(self, indices, times, model, frame, center):
+        try:
+            return compute.propagate(self._elements(indices), times, model, frame, center, self.ephemeris_name)
+        except ValueError as exc:  # inputs are validated: what is left is e.g. outside the ephemeris
+            raise InvalidArgument("times", str(exc)) from None
+
+    def trajectory_times(self, start, stop, step) -> np.ndarray:
+        """(M,) TDB JD from start to stop (inclusive when it falls on a step) every `step` days."""
+        t0 = params.time_jd(start, "start")
+        t1 = params.time_jd(stop, "stop")
+        dt = params.step_days(step, "step")
+        if t1 < t0:
+            raise InvalidArgument("stop", f"stop ({t1}) is before start ({t0})")
+        self.limits.check_span(t1 - t0, "stop")
+        n = math.floor((t1 - t0) / dt * (1 + 1e-12)) + 1
+        self.limits.check_samples(n, "step")
+        return t0 + dt * np.arange(n, dtype=np.float64)
+
+    def trajectory_chunks(self, indices: np.ndarray, times: np.ndarray, model: str, frame: str, center: str,
+                          chunk: int | None = None) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Lazily yields (times (m,), states (N, m, 6), status (N,)) chunks of at most `chunk` epochs.
+
+        Nothing is computed before the consumer asks for the next chunk, so a stream that stops
+        asking (cancelled, disconnected) stops the computation within one chunk.
+        """
+        chunk = chunk or self.limits.chunk_samples
+        self.limits.check_object_epochs(len(indices), min(chunk, len(times)))
+        for k in range(0, len(times), chunk):
+            part = times[k:k + chunk]
+            states, status = self.states(indices, part, model, frame, center)
+            self.metrics.chunk_computed()
+            yield part, states, status
+
+    def catalog_blocks(self, indices: np.ndarray, times: np.ndarray, model: str, frame: str, center: str,
+                       block: int | None = None) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+        """Lazily yields (offset, indices (n,), states (n, M, 6), status (n,)) blocks of the selection."""
+        block = block or self.limits.block_objects
+        times = params.times_jd(times)
+        if times.size == 0:
+            raise InvalidArgument("times", "at least one time is required")
+        self.limits.check_samples(times.size, "times")
+        self.limits.check_object_epochs(min(block, max(len(indices), 1)), times.size)
+        for k in range(0, len(indices), block):
+            part = indices[k:k + block]
+            states, status = self.states(part, times, model, frame, center)
+            self.metrics.chunk_computed()
+            yield k, part, states, status
+
+    def position(self, index: int, time_jd: float, model: str = "kepler") -> dict:
+        """The contract's /position answer: heliocentric ecliptic state, distances, speed, magnitude."""
+        states, status = self.states(np.array([index]), np.array([time_jd]), model, "ecliptic", "sun")
+        r = states[0, 0, :3]
+        v = states[0, 0, 3:]
+        try:
+            earth = compute.body_states(self.ephemeris(), [compute.EARTH], time_jd)[0]
+        except ValueError as exc:  # EphemerisCoverageError: the Earth is needed for r_earth
+            raise InvalidArgument("time", str(exc)) from None
+        r_sun = float(np.linalg.norm(r))
+        delta = float(np.linalg.norm(r - earth[:3]))
+        c = self._index.comets[index]
+        tmag = None
+        if math.isfinite(c.H) and math.isfinite(c.K) and r_sun > 0 and delta > 0:
+            tmag = float(c.H + 5.0 * math.log10(delta) + 2.5 * c.K * math.log10(r_sun))
+        from encke.engine import status as status_codes
+
+        return {"id": c.designation, "time_jd": time_jd, "model": model, "position": r, "velocity": v,
+                "r_sun_au": r_sun, "r_earth_au": delta, "speed_km_s": float(np.linalg.norm(v)) * AU_PER_DAY_TO_KM_S,
+                "tmag": _finite(tmag), "status": status_codes.describe(int(status[0]))}
+
+    def orbit(self, index: int, samples: int = 256) -> np.ndarray:
+        """(S, 3) heliocentric ecliptic points (au) along the comet's two-body orbit."""
+        self._require()
+        self._check_orbit_samples(samples)
+        return compute.orbit_lines(self._elements(np.array([index])), samples)[0]
+
+    def catalog_orbits(self, samples: int = 128) -> np.ndarray:
+        """(N, S, 3) orbit lines of the whole catalog (computed once per sample count)."""
+        self._require()
+        self._check_orbit_samples(samples)
+        self.limits.check_object_epochs(len(self.catalog), samples)
+        with self._lock:
+            lines = self._orbits.get(samples)
+        if lines is None:
+            lines = compute.orbit_lines(self.catalog.elements, samples)
+            with self._lock:
+                self._orbits = {samples: lines}  # keep one: the viewer asks for one size
+        return lines
+
+    def catalog_positions(self, time_jd: float, model: str = "kepler") -> np.ndarray:
+        """(N, 3) heliocentric ecliptic positions (au) of every comet at one TDB JD; NaN where failed."""
+        self._require()
+        indices = np.arange(len(self.catalog))
+        states, _ = self.states(indices, np.array([time_jd]), model, "ecliptic", "sun", cache_ids=["*catalog*"])
+        return states[:, 0, :3]
+
+    def planets(self, time_jd: float) -> list[dict]:
+        try:
+            return compute.planets(self.ephemeris(), time_jd)
+        except ValueError as exc:  # EphemerisCoverageError is a ValueError
+            raise InvalidArgument("time", str(exc)) from None
+
+    def ephemeris(self):
+        with self._lock:
+            if self._ephemeris is None:
+                import encke
+
+                self._ephemeris = encke.load_ephemeris(self.ephemeris_name)
+            return self._ephemeris
+
+    def _check_orbit_samples(self, samples: int) -> None:
+        if not 2 <= samples <= self.limits.max_orbit_samples:
+            raise InvalidArgument("samples", f"{samples} is outside 2..{self.limits.max_orbit_samples}")
+
+
+def next_perihelion(q: float, e: float, tp: float, time_jd: float) -> float | None:
+    """The first perihelion at or after `time_jd` (TDB JD); None for e >= 1 once tp has passed."""
+    from encke.engine.constants import GM_SUN
+
+    if e < 1.0:
+        period = 2.0 * math.pi * math.sqrt((q / (1.0 - e)) ** 3 / GM_SUN)
+        return tp + math.ceil((time_jd - tp) / period) * period
+    return tp if tp >= time_jd else None
+
+
+def _finite(value) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _iso_dates(jd: np.ndarray) -> list[str]:
+    """YYYY-MM-DD of Julian dates (proleptic Gregorian; Fliegel and Van Flandern 1968)."""
+    out = []
+    for value in jd:
+        if not math.isfinite(value):
+            out.append("")
+            continue
+        j = int(math.floor(value + 0.5))
+        f = j + 1401 + (((4 * j + 274277) // 146097) * 3) // 4 - 38
+        e = 4 * f + 3
+        g = (e % 1461) // 4
+        h = 5 * g + 2
+        day = (h % 153) // 5 + 1
+        month = (h // 153 + 2) % 12 + 1
+        year = e // 1461 - 4716 + (12 + 2 - month) // 12
+        out.append(f"{year:04d}-{month:02d}-{day:02d}")
+    return out

@@ -1,0 +1,96 @@
+"""Force terms of engine/forces.py, each against an independent computation."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import spiceypy
+
+import encke.engine  # noqa: F401  (x64)
+from encke.engine import constants, forces
+
+MU = constants.GM_SUN
+
+
+def _kepler_state(q, e, i=0.4, node=1.0, argp=2.0, days_after_perihelion=40.0):
+    return np.asarray(spiceypy.conics([q, e, i, node, argp, 0.0, 0.0, MU], days_after_perihelion))
+
+
+def test_newtonian_matches_a_direct_sum():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=3)
+    bodies = rng.normal(size=(5, 3)) * 3
+    gm = rng.uniform(1e-10, 1e-3, size=5)
+    expected = np.zeros(3)
+    for p, m in zip(bodies, gm):
+        d = p - x
+        expected += m * d / np.linalg.norm(d) ** 3
+    got = np.asarray(forces.newtonian(jnp.asarray(x), jnp.asarray(bodies), jnp.asarray(gm)))
+    np.testing.assert_allclose(got, expected, rtol=1e-14, atol=0)
+
+
+def test_sublimation_law_is_normalised_at_one_au():
+    # Marsden et al. (1973) chose alpha so that g(1 au) = 1
+    assert abs(float(forces.sublimation_g(1.0)) - 1.0) < 1e-8
+    # it falls steeply beyond r0 = 2.808 au (water ice stops sublimating)
+    assert float(forces.sublimation_g(5.0)) < 1e-3 * float(forces.sublimation_g(2.0))
+
+
+@pytest.mark.parametrize("q,e", [(1.0, 0.0), (0.5, 0.6), (0.586, 0.967), (0.3, 1.0), (1.2, 1.0 + 1e-7), (1.0, 1.5)])
+@pytest.mark.parametrize("dt", [-80.0, -3.0, 0.5, 45.0])
+def test_two_body_distance_matches_spice_prop2b(q, e, dt):
+    state = _kepler_state(q, e)
+    ref = spiceypy.prop2b(MU, state, dt)
+    got = float(forces.two_body_distance(jnp.asarray(state[:3]), jnp.asarray(state[3:]), dt, MU))
+    assert abs(got - np.linalg.norm(ref[:3])) * constants.AU_M < 1e-3  # millimetre
+
+
+def test_nongrav_components_point_where_marsden_defines_them():
+    state = _kepler_state(0.9, 0.7)
+    r, v = jnp.asarray(state[:3]), jnp.asarray(state[3:])
+    rn = np.linalg.norm(state[:3])
+    g = float(forces.sublimation_g(rn))
+    a1 = np.asarray(forces.nongrav(r, v, forces.NonGravParams(1e-8, 0.0, 0.0, 0.0), MU))
+    a2 = np.asarray(forces.nongrav(r, v, forces.NonGravParams(0.0, 1e-8, 0.0, 0.0), MU))
+    a3 = np.asarray(forces.nongrav(r, v, forces.NonGravParams(0.0, 0.0, 1e-8, 0.0), MU))
+    h = np.cross(state[:3], state[3:])
+    np.testing.assert_allclose(a1, 1e-8 * g * state[:3] / rn, rtol=1e-12)  # radial, outward
+    np.testing.assert_allclose(a3, 1e-8 * g * h / np.linalg.norm(h), rtol=1e-12)  # orbit normal
+    assert abs(np.dot(a2, state[:3])) < 1e-12 * np.linalg.norm(a2) * rn  # transverse...
+    assert abs(np.dot(a2, h)) < 1e-12 * np.linalg.norm(a2) * np.linalg.norm(h)  # ...in the plane
+    assert np.dot(a2, state[3:]) > 0  # along the motion
+    assert abs(np.linalg.norm(a2) - 1e-8 * g) < 1e-12 * 1e-8 * g
+
+
+def test_nongrav_delay_uses_the_distance_dt_days_earlier():
+    # outbound after perihelion: 30 days earlier the comet was closer, so g is larger
+    state = np.asarray(spiceypy.conics([0.6, 0.9, 0.3, 1.0, 2.0, 0.0, 0.0, MU], 20.0))
+    r, v = jnp.asarray(state[:3]), jnp.asarray(state[3:])
+    dt_delay = 30.0
+    a_now = np.asarray(forces.nongrav(r, v, forces.NonGravParams(1e-8, 0, 0, 0.0), MU))
+    a_del = np.asarray(forces.nongrav(r, v, forces.NonGravParams(1e-8, 0, 0, dt_delay), MU))
+    r_then = np.linalg.norm(spiceypy.prop2b(MU, state, -dt_delay)[:3])
+    assert r_then < np.linalg.norm(state[:3])
+    np.testing.assert_allclose(np.linalg.norm(a_del), 1e-8 * float(forces.sublimation_g(r_then)), rtol=1e-10)
+    assert np.linalg.norm(a_del) > np.linalg.norm(a_now)
+
+
+def test_sun_relativity_is_the_schwarzschild_1pn_term():
+    state = _kepler_state(0.3075, 0.2056)  # Mercury-like
+    r, v = state[:3], state[3:]
+    c2 = constants.C_AU_PER_DAY**2
+    rn = np.linalg.norm(r)
+    # the same formula written out in components (Moyer 2003 eq. 4-61 for one body, beta=gamma=1)
+    expected = MU / (c2 * rn**3) * ((4 * MU / rn - v @ v) * r + 4 * (r @ v) * v)
+    got = np.asarray(forces.sun_relativity(jnp.asarray(r), jnp.asarray(v), MU))
+    np.testing.assert_allclose(got, expected, rtol=1e-13)
+    # order of magnitude: GM/(c^2 r) ~ 3e-8 relative to Newton at Mercury
+    ratio = np.linalg.norm(got) / (MU / rn**2)
+    assert 1e-8 < ratio < 1e-7
+
+
+def test_encounter_ratio_and_acceleration_are_jit_and_vmap_clean():
+    bodies = jnp.array([[0.0, 0.0, 0.0], [5.0, 0.0, 0.0]])
+    limits = jnp.array([0.01, 0.1])
+    xs = jnp.array([[1.0, 0.0, 0.0], [4.95, 0.0, 0.0]])
+    ratio = jax.jit(jax.vmap(forces.encounter_ratio, in_axes=(0, None, None)))(xs, bodies, limits)
+    np.testing.assert_allclose(np.asarray(ratio), [40.0, 0.5])

@@ -1,0 +1,116 @@
+"""The universal-variable solver: Stumpff functions against a 40-digit reference, the worst
+lane of the fixed iterations, and the convergence flag."""
+import math
+from decimal import Decimal, getcontext
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from encke.engine import kepler
+from encke.engine.constants import GM_SUN
+from encke.engine.stumpff import stumpff
+
+
+def _stumpff_reference(z: float):
+    """c2, c3 by their Maclaurin series in 40-digit decimal arithmetic (all z, enough terms)."""
+    getcontext().prec = 40
+    zd = Decimal(z)
+    c2 = c3 = Decimal(0)
+    term2, term3 = Decimal(1) / 2, Decimal(1) / 6  # (-z)^k/(2k+2)!, (-z)^k/(2k+3)!
+    k = 0
+    while True:
+        c2 += term2
+        c3 += term3
+        k += 1
+        term2 = term2 * (-zd) / ((2 * k + 1) * (2 * k + 2))
+        term3 = term3 * (-zd) / ((2 * k + 2) * (2 * k + 3))
+        if k > 10 and abs(term2) < Decimal("1e-35") * abs(c2) and abs(term3) < Decimal("1e-35") * abs(c3):
+            return float(c2), float(c3)
+
+
+def test_stumpff_matches_a_40_digit_reference_everywhere():
+    z = np.concatenate([[0.0, 1e-300, -1e-300], np.linspace(-12.5, 12.5, 301), -np.logspace(-8, 3.3, 60),
+                        np.logspace(-8, 1.07, 60), [11.999999, 12.000001, -11.999999, -12.000001]])
+    c2, c3 = (np.asarray(a) for a in stumpff(jnp.asarray(z)))
+    for k, zk in enumerate(z):
+        r2, r3 = _stumpff_reference(float(zk))
+        # A few ulps, times the condition number of c2, c3 in z: ~sqrt(-z)/2 on the hyperbolic
+        # side, where rounding z by eps moves exp(sqrt(-z)/2) by that much.
+        tol = 2e-15 * max(1.0, math.sqrt(max(-zk, 0.0)) / 2)
+        assert abs(c2[k] - r2) <= tol * abs(r2), (zk, c2[k], r2)
+        assert abs(c3[k] - r3) <= tol * abs(r3), (zk, c3[k], r3)
+    # The trigonometric branch beyond the series' range (z > 12) for other callers.
+    zt = np.array([13.0, 30.0, 39.0])
+    c2t, c3t = (np.asarray(a) for a in stumpff(jnp.asarray(zt)))
+    for k, zk in enumerate(zt):
+        r2, r3 = _stumpff_reference(float(zk))
+        # Near sqrt(z) = 2 pi, c2 -> 0: absolute accuracy on the scale of its 2/z envelope.
+        assert abs(c2t[k] - r2) <= 1e-15 * 2 / zk and abs(c3t[k] - r3) <= 1e-15 / zk
+
+
+def _lanes(n, seed):
+    rng = np.random.default_rng(seed)
+    e = np.concatenate([np.zeros(n // 8), rng.uniform(0, 0.999, n // 8), np.ones(n // 8),
+                        1 + rng.uniform(-1e-8, 1e-8, n // 8), 1 - 10 ** rng.uniform(-16, -2, n // 8),
+                        1 + 10 ** rng.uniform(-16, -2, n // 8), rng.uniform(1, 10, n // 8),
+                        rng.uniform(10, 100, n - 7 * (n // 8))])
+    q = 10 ** rng.uniform(-2.5, 2, e.size)
+    dt = np.sign(rng.uniform(-1, 1, e.size)) * 10 ** rng.uniform(-6, math.log10(1000 * 365.25), e.size)
+    return q, e, (1 - e) / q, dt
+
+
+def test_fixed_iterations_converge_on_the_worst_lane():
+    """ITERATIONS Laguerre-Conway steps from Mikkola's starter reach the residual test on every
+    one of 200,000 lanes in every regime (no lane needs the while loop), and one step fewer
+    does not: the count is the smallest that works, not a guess."""
+    q, e, alpha, dt = _lanes(200_000, 1)
+    sqrt_mu = math.sqrt(GM_SUN)
+
+    def run(iterations):
+        red, _ = kepler.reduce_time(alpha, dt, sqrt_mu)
+        return kepler.solve(q, e, alpha, red, sqrt_mu, iterations=iterations, max_extra=0)
+
+    _, _, _, conv = jax.jit(lambda: run(kepler.ITERATIONS))()
+    assert np.all(np.asarray(conv))
+    _, _, _, conv_fewer = jax.jit(lambda: run(kepler.ITERATIONS - 1))()
+    assert not np.all(np.asarray(conv_fewer))
+
+
+def test_the_while_loop_finishes_lanes_the_fixed_steps_leave():
+    q, e, alpha, dt = _lanes(20_000, 2)
+    sqrt_mu = math.sqrt(GM_SUN)
+    red, _ = kepler.reduce_time(alpha, dt, sqrt_mu)
+    chi0, *_ = kepler.solve(q, e, alpha, red, sqrt_mu, iterations=0)  # all the work in the loop
+    chi2, *_ = kepler.solve(q, e, alpha, red, sqrt_mu)
+    for chi in (np.asarray(chi0), np.asarray(chi2)):
+        # Kepler's equation holds to the solver's residual tolerance on every lane.
+        c2, c3 = (np.asarray(a) for a in stumpff(alpha * chi**2))
+        f = q * chi + e * chi**3 * c3 - sqrt_mu * red
+        scale = q * np.abs(chi) + np.abs(e * chi**3 * c3) + np.abs(sqrt_mu * red)
+        assert np.max(np.abs(f) / scale) <= kepler.RESIDUAL_RTOL
+    np.testing.assert_allclose(chi0, chi2, rtol=1e-9, atol=1e-12)
+
+
+def test_starter_is_exact_for_the_parabola():
+    q, dt = np.array([0.5, 1.0, 3.0]), np.array([-400.0, 10.0, 9000.0])
+    chi = np.asarray(kepler.starter(q, 1.0, 0.0, dt, math.sqrt(GM_SUN)))
+    np.testing.assert_allclose(q * chi + chi**3 / 6, math.sqrt(GM_SUN) * dt, rtol=1e-14)
+
+
+def test_series_only_stumpff_covers_the_range_needs_hyperbolic_branch_allows():
+    z = np.linspace(-20.0, 12.0, 161)
+    c2, c3 = (np.asarray(a) for a in stumpff(jnp.asarray(z), hyperbolic=False))
+    for k, zk in enumerate(z):
+        r2, r3 = _stumpff_reference(float(zk))
+        assert abs(c2[k] - r2) <= 2e-15 * abs(r2) and abs(c3[k] - r3) <= 2e-15 * abs(r3), zk
+    # The host-side test: H <= asinh(n |dt| / (e - 1)) < 3 keeps z = -H^2 above -9.
+    q, e = np.array([1.0, 1.0, 0.5, 2.0]), np.array([0.5, 1.0, 1.00001, 3.0])
+    flags = kepler.needs_hyperbolic_branch(q, e, np.full(4, 36525.0), GM_SUN)
+    np.testing.assert_array_equal(flags, [False, False, False, True])
+    # Check the bound itself on the solved lanes of the e = 1.00001 object.
+    alpha = (1 - e[2]) / q[2]
+    dt = np.linspace(-36525.0, 36525.0, 101)
+    red, _ = kepler.reduce_time(alpha, dt, math.sqrt(GM_SUN))
+    chi, *_ = kepler.solve(q[2], e[2], alpha, red, math.sqrt(GM_SUN))
+    assert np.max(-alpha * np.asarray(chi) ** 2) < 9.0

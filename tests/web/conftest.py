@@ -1,0 +1,146 @@
+"""Fixtures for the viewer's browser tests: a live `encke serve` and headless Chromium.
+
+The server is a real subprocess on free ports, serving the built viewer from server/static
+(build it first: `cd clients/web && npm ci && npm run build`). Chromium is Debian's
+/usr/bin/chromium (the Makefile's system-deps target installs it); WebGL runs on SwiftShader.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STATIC_INDEX = ROOT / "server" / "static" / "index.html"
+CHROMIUM = os.environ.get("ENCKE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+    # Software WebGL: headless machines have no GPU.
+    "--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+]
+CATALOG_NAME = "cometels/CometEls-2024-09-07.txt"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """An `encke serve` subprocess; `url` is its HTTP base."""
+
+    def __init__(self, catalog: Path | None, cache_dir: Path, log_path: Path):
+        self.port, grpc_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        args = [sys.executable, "-m", "encke.client.cli", "serve", "--port", str(self.port),
+                "--grpc-port", str(grpc_port), "--log-level", "warning"]
+        if catalog is not None:
+            args += ["--catalog", str(catalog)]
+        env = {k: v for k, v in os.environ.items() if k != "ENCKE_CATALOG"}
+        env["ENCKE_CACHE_DIR"] = str(cache_dir)  # never the user's cached MPC download
+        self._log = open(log_path, "wb")
+        self.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def wait_healthy(self, timeout_s: float = 90) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"encke serve exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                if httpx.get(f"{self.url}/api/health", timeout=2).status_code in (200, 503):
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"encke serve did not answer /api/health within {timeout_s} s:\n{self.log_tail()}")
+
+    def log_tail(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+@pytest.fixture(scope="session")
+def viewer_catalog(shared_data) -> Path:
+    path = shared_data / CATALOG_NAME
+    if not path.is_file():
+        pytest.skip(f"catalog {path} is absent")
+    return path
+
+
+@pytest.fixture(scope="session")
+def live_server(viewer_catalog, tmp_path_factory):
+    """`encke serve` with the shared catalog and the built viewer, warmed up (JIT compiled)."""
+    if not STATIC_INDEX.is_file():
+        pytest.fail(f"{STATIC_INDEX} is missing: build the viewer first with "
+                    "`cd clients/web && npm ci && npm run build` (make test does this)")
+    tmp = tmp_path_factory.mktemp("viewer-server")
+    server = LiveServer(viewer_catalog, tmp / "cache", tmp / "server.log")
+    try:
+        server.wait_healthy()
+        # Compile the engine's kernels before the browser's short timeouts start counting.
+        with httpx.Client(base_url=server.url, timeout=180) as client:
+            for path in ("/api/catalog/positions?time=2460600.5", "/api/catalog/orbits?samples=128",
+                         "/api/planets?time=2460600.5", "/api/comets/1P/position?time=2460600.5",
+                         "/api/comets/1P/orbit?samples=512", "/api/comets/2P/position?time=2460240.5&model=nbody"):
+                response = client.get(path)
+                assert response.status_code == 200, f"warm-up {path}: {response.status_code} {response.text[:300]}"
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).is_file():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (make test's system-deps does this)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 850})
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.page_errors = errors
+    yield pg
+    context.close()
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+@pytest.fixture
+def server_factory():
+    """LiveServer(catalog or None, cache_dir, log_path): start extra servers (stopped by the test)."""
+    return LiveServer
+
+
+@pytest.fixture
+def dead_port() -> int:
+    """A port that was free a moment ago (bound, then released): nothing listens there."""
+    return free_port()
