@@ -87,3 +87,51 @@ def test_console_script_help():
     proc = subprocess.run([sys.executable, "-m", "encke.client.cli", "propagate", "--help"], capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0 and "--frame" in proc.stdout and "--center" in proc.stdout
+
+
+def test_server_path_streams_the_same_states_as_the_local_engine(capsys, catalog, catalog_server):
+    args = ("--comet", "2P", "--start", "2024-01-01", "--stop", "2024-03-01", "--step", "1d", "--format", "csv")
+    code, local, err = _run(capsys, *args, "--catalog", catalog)
+    assert code == 0, err
+    code, remote, err = _run(capsys, *args, "--server", catalog_server)
+    assert code == 0, err
+    assert "epoch" in err  # the progress bar went to stderr
+    local_rows = list(csv.DictReader(io.StringIO(local)))
+    remote_rows = list(csv.DictReader(io.StringIO(remote)))
+    assert [r["time"] for r in remote_rows] == [r["time"] for r in local_rows]
+    remote_jd = np.array([float(r["jd_tdb"]) for r in remote_rows])
+    # The server steps uniformly in TDB, the local grid in UTC: the epochs differ by TDB - UTC's
+    # periodic millisecond term; the server's states are the engine's at exactly its epochs.
+    assert np.abs(remote_jd - [float(r["jd_tdb"]) for r in local_rows]).max() * 86400 < 0.01
+    import encke
+
+    cat = encke.read_comets(catalog)
+    expected = encke.propagate(cat.subset([cat.index_of("2P")]).elements, remote_jd)[0]
+    got = np.array([[float(r[c]) for c in ("x_au", "y_au", "z_au")] for r in remote_rows])
+    assert np.abs(got - expected[:, :3]).max() * 1.495978707e11 < 1e-3  # metres
+
+
+def test_server_path_reports_an_unknown_comet(capsys, catalog_server):
+    code, out, err = _run(capsys, "--comet", "999P", "--start", "2024-01-01", "--stop", "2024-01-02",
+                          "--server", catalog_server, "--no-progress")
+    assert code == 1 and out == ""
+    assert "NOT_FOUND" in err and "999P" in err
+
+
+def test_parquet_output_round_trips(capsys, catalog, tmp_path):
+    import pyarrow.parquet as pq
+
+    target = tmp_path / "encke.parquet"
+    code, out, err = _run(capsys, "--comet", "2P", "--start", "2024-01-01", "--stop", "2024-01-31", "--step", "5d",
+                          "--catalog", catalog, "--format", "parquet", "--output", str(target))
+    assert code == 0 and out == "", err
+    table = pq.read_table(target)
+    assert table.schema.metadata[b"comet"] == b"2P/Encke"
+    code, csv_out, _ = _run(capsys, "--comet", "2P", "--start", "2024-01-01", "--stop", "2024-01-31", "--step", "5d",
+                            "--catalog", catalog, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(csv_out)))
+    assert table.column("time").to_pylist() == [r["time"] for r in rows]
+    np.testing.assert_array_equal(table.column("x_au").to_numpy(), [float(r["x_au"]) for r in rows])
+    code, _, err = _run(capsys, "--comet", "2P", "--start", "2024-01-01", "--stop", "2024-01-02",
+                        "--catalog", catalog, "--format", "parquet")
+    assert code == 2 and "--output" in err

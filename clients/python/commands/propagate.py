@@ -7,7 +7,9 @@ Times are calendar dates (or ISO date-times) in --scale (UTC by default), from -
 --stop inclusive every --step (a number and a unit: m, h, d or y = 365.25 d). The states are
 in au and au/day, in --frame axes (ecliptic J2000 or ICRF) about --center (the Sun or the
 solar-system barycentre). The catalog is --catalog, else $ENCKE_CATALOG, else the MPC file
-cached by `encke fetch`.
+cached by `encke fetch`. With --server HOST:PORT the states come from a running `encke serve`
+through the gRPC client (StreamTrajectory), with a progress bar over the streamed chunks, and
+the server's catalog is used instead. --format parquet needs --output FILE.
 Exit codes: 0 success, 1 no catalog, unknown comet or a failed propagation, 2 bad arguments.
 """
 from __future__ import annotations
@@ -48,7 +50,12 @@ def register(subparsers) -> None:
     p.add_argument("--ephemeris", default="de421",
                    help="planetary ephemeris for --center ssb and --model nbody: de421, de440 or a .bsp path")
     p.add_argument("--catalog", metavar="PATH", help="MPC CometEls.txt (default: $ENCKE_CATALOG, then the cache)")
-    p.add_argument("--format", choices=("text", "csv", "json"), default="text", help="default %(default)s")
+    p.add_argument("--format", choices=("text", "csv", "json", "parquet"), default="text",
+                   help="default %(default)s; parquet needs --output")
+    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument("--server", metavar="HOST:PORT", help="ask a running `encke serve` (gRPC) instead of computing here")
+    p.add_argument("--token", help="bearer token for --server")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar with --server")
     p.set_defaults(func=run)
 
 
@@ -105,45 +112,112 @@ def time_grid(start: str, stop: str, step: str, scale: str):
 
 
 def run(args, out=None) -> int:
-    out = out or sys.stdout
+    if args.format == "parquet" and not args.output:
+        print("encke propagate: error: --format parquet needs --output FILE", file=sys.stderr)
+        return 2
     try:
         labels, tdb = time_grid(args.start, args.stop, args.step, args.scale)
     except UsageError as exc:
         print(f"encke propagate: error: {exc}", file=sys.stderr)
         return 2
+    fetch = _states_from_server if args.server else _states_here
+    try:
+        name, tdb, states = fetch(args, tdb)
+    except _Failure as exc:
+        print(f"encke propagate: error: {exc}", file=sys.stderr)
+        return 1
+    if args.output:
+        mode = "wb" if args.format == "parquet" else "w"
+        with open(args.output, mode) as handle:
+            _write(args.format, name, args, labels, tdb, states, handle)
+    else:
+        _write(args.format, name, args, labels, tdb, states, out or sys.stdout)
+    return 0
+
+
+class _Failure(Exception):
+    """A failure to report with exit code 1 (no catalog, unknown comet, failed propagation)."""
+
+
+def _states_here(args, tdb):
+    """(comet name, (M,) TDB JD, (M, 6) states) computed in this process."""
     try:
         catalog = load_catalog(args.catalog)
         comet = catalog.get(args.comet)
     except (FileNotFoundError, KeyError, LookupError, ValueError) as exc:
-        print(f"encke propagate: error: {exc}", file=sys.stderr)
-        return 1
+        raise _Failure(exc) from None
     import numpy as np
 
     from encke.engine import status
     from encke.engine.propagate import propagate
 
-    index = catalog.index_of(args.comet)
-    elements = catalog.elements[np.array([index])]
+    elements = catalog.elements[np.array([catalog.index_of(args.comet)])]
     try:
         result = propagate(elements, tdb, model=args.model, frame=args.frame, center=args.center,
                            ephemeris=args.ephemeris, return_status=True)
     except (ValueError, FileNotFoundError, ImportError) as exc:
-        print(f"encke propagate: error: {exc}", file=sys.stderr)
-        return 1
+        raise _Failure(exc) from None
     code = int(result.status[0])
     if code != status.OK:
-        print(f"encke propagate: error: {comet.full_name}: {status.describe(code)}", file=sys.stderr)
-        return 1
-    states = result.states[0]
-    _write(args.format, comet, args, labels, tdb, states, out)
-    return 0
+        raise _Failure(f"{comet.full_name}: {status.describe(code)}")
+    return comet.full_name, tdb, result.states[0]
 
 
-def _write(fmt, comet, args, labels, tdb, states, out) -> None:
+def _states_from_server(args, tdb):
+    """(comet name, (M,) TDB JD, (M, 6) states) streamed from `encke serve` through the gRPC client.
+
+    The server steps uniformly in TDB from start to stop; its epochs (returned with each chunk)
+    differ from the local UTC grid by TDB - UTC's periodic milliseconds, and are the ones reported."""
+    import numpy as np
+    from tqdm import tqdm
+
+    from encke.client.client import Client, EnckeError
+    from encke.engine import status
+
+    with Client(args.server, token=args.token) as client:
+        try:
+            comet = client.get_comet(args.comet)
+            name = _full_name(comet.designation, comet.name)
+            step_days = float(tdb[1] - tdb[0]) if len(tdb) > 1 else 1.0
+            chunks, times = [], []
+            with tqdm(total=len(tdb), unit="epoch", disable=args.no_progress, file=sys.stderr,
+                      desc=f"{comet.designation} from {args.server}") as bar:
+                for chunk in client.stream_trajectory([comet.designation], tdb[0], tdb[-1], step_days, model=args.model,
+                                                      frame=args.frame, center=args.center):
+                    if int(chunk.status[0]) != status.OK:
+                        raise _Failure(f"{name}: {status.describe(int(chunk.status[0]))}")
+                    chunks.append(chunk.states[0])
+                    times.append(chunk.times)
+                    bar.update(len(chunk.times))
+        except EnckeError as exc:
+            raise _Failure(f"server {args.server}: {exc}") from None
+    states = np.concatenate(chunks) if chunks else np.empty((0, 6))
+    if len(states) != len(tdb):
+        raise _Failure(f"server {args.server} returned {len(states)} epochs, expected {len(tdb)}")
+    return name, np.concatenate(times), states
+
+
+def _full_name(designation: str, name: str) -> str:
+    """As Comet.full_name: "1P/Halley" for numbered comets, "C/1995 O1 (Hale-Bopp)" otherwise."""
+    if not name:
+        return designation
+    return f"{designation}/{name}" if designation[:1].isdigit() else f"{designation} ({name})"
+
+
+def _write(fmt, name, args, labels, tdb, states, out) -> None:
     r = [math.sqrt(float(s[0] ** 2 + s[1] ** 2 + s[2] ** 2)) for s in states]
+    if fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        columns = {"time": labels, "jd_tdb": tdb, **{c: states[:, k] for k, c in enumerate(COLUMNS)}, "r_au": r}
+        metadata = {"comet": name, "model": args.model, "frame": args.frame, "center": args.center,
+                    "time_scale": args.scale}
+        pq.write_table(pa.table(columns).replace_schema_metadata(metadata), out)
+        return
     if fmt == "json":
         json.dump({
-            "comet": comet.full_name, "model": args.model, "frame": args.frame, "center": args.center,
+            "comet": name, "model": args.model, "frame": args.frame, "center": args.center,
             "time_scale": args.scale, "units": {"position": "au", "velocity": "au/day", "jd_tdb": "TDB Julian date"},
             "rows": [{"time": lab, "jd_tdb": float(t), **{c: float(v) for c, v in zip(COLUMNS, s)}, "r_au": rr}
                      for lab, t, s, rr in zip(labels, tdb, states, r)],
@@ -155,7 +229,7 @@ def _write(fmt, comet, args, labels, tdb, states, out) -> None:
         for lab, t, s, rr in zip(labels, tdb, states, r):
             out.write(",".join([lab, repr(float(t))] + [repr(float(v)) for v in s] + [repr(rr)]) + "\n")
         return
-    out.write(f"{comet.full_name}: {args.model} model, {args.frame} J2000 axes, centre {args.center}; "
+    out.write(f"{name}: {args.model} model, {args.frame} J2000 axes, centre {args.center}; "
               f"au and au/day; times {args.scale.upper()}\n")
     header = f"{'time':<19} {'JD (TDB)':>17} " + " ".join(f"{c.split('_')[0]:>15}" for c in COLUMNS) + f" {'r':>12}"
     out.write(header + "\n")
