@@ -15,20 +15,11 @@ Exit codes: 0 success, 1 no catalog or a failed propagation, 2 bad arguments.
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import os
-import re
 import sys
-import warnings
 
-MAX_ROWS = 100_000
-_STEP_UNITS = {"m": 1.0 / 1440.0, "min": 1.0 / 1440.0, "h": 1.0 / 24.0, "d": 1.0}
-
-
-class UsageError(ValueError):
-    """A bad command-line value; the message names the option."""
+from ._shared import UsageError, load_catalog, quiet_dubious_year, time_grid
 
 
 def register(subparsers) -> None:
@@ -62,74 +53,9 @@ def add_observer_arguments(p) -> None:
     p.add_argument("--format", choices=("text", "csv", "json"), default="text", help="output format")
 
 
-def load_catalog(path: str | None):
-    """The catalog from --catalog, $ENCKE_CATALOG or the MPC download cache; UsageError if none."""
-    from encke.engine.catalog import read_comets
-
-    source = path or os.environ.get("ENCKE_CATALOG")
-    if not source:
-        from encke.engine.sources.mpc import cached_catalog_path
-
-        cached = cached_catalog_path()
-        if cached is None:
-            raise FileNotFoundError(
-                "no comet catalog: pass --catalog PATH, set ENCKE_CATALOG, or run `encke fetch` to download the MPC file"
-            )
-        source = str(cached)
-    if not os.path.isfile(source):
-        raise FileNotFoundError(f"catalog file {source!r} does not exist")
-    from pathlib import Path
-
-    return read_comets(Path(source))
-
-
-def parse_step_days(text: str) -> float:
-    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*(m|min|h|d)\s*", text or "")
-    if not m:
-        raise UsageError(f"--step: expected a number and a unit m, h or d (e.g. 1d, 6h, 30m), got {text!r}")
-    days = float(m.group(1)) * _STEP_UNITS[m.group(2)]
-    if days <= 0:
-        raise UsageError(f"--step: must be positive, got {text!r}")
-    return days
-
-
-@contextlib.contextmanager
-def quiet_dubious_year():
-    """ERFA calls UTC dates past its leap-second table "dubious"; for a prediction that is
-    expected (no future leap seconds are known), so the warning is silenced here only."""
-    import erfa
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*dubious year", category=erfa.ErfaWarning)
-        yield
-
-
 def utc_times(start: str, stop: str, step: str):
     """astropy Time (UTC) from start to stop inclusive every step."""
-    with quiet_dubious_year():
-        return _utc_times(start, stop, step)
-
-
-def _utc_times(start, stop, step):
-    from astropy.time import Time
-
-    values = {}
-    for name, text in (("--start", start), ("--stop", stop)):
-        try:
-            values[name] = Time(text, scale="utc")
-        except ValueError:
-            raise UsageError(f"{name}: cannot read {text!r} as a UTC date (YYYY-MM-DD[THH:MM[:SS]])") from None
-    step_days = parse_step_days(step)
-    span = (values["--stop"] - values["--start"]).to_value("day")
-    if span < 0:
-        raise UsageError(f"--stop ({stop}) is before --start ({start})")
-    n = int(math.floor(span / step_days + 1e-9)) + 1
-    if n > MAX_ROWS:
-        raise UsageError(f"--step: {n} rows requested; at most {MAX_ROWS} (use a longer step)")
-    import numpy as np
-    from astropy import units as u
-
-    return values["--start"] + np.arange(n) * step_days * u.day
+    return time_grid(start, stop, step, "utc")
 
 
 def tdb_jd(times_utc):

@@ -16,17 +16,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import re
 import sys
 
-MAX_ROWS = 100_000
-_STEP_UNITS = {"m": 1.0 / 1440.0, "min": 1.0 / 1440.0, "h": 1.0 / 24.0, "d": 1.0, "y": 365.25}
+from ._shared import UsageError, load_catalog, parse_step_days, time_grid
+
 COLUMNS = ("x_au", "y_au", "z_au", "vx_au_per_day", "vy_au_per_day", "vz_au_per_day")
-
-
-class UsageError(ValueError):
-    """A bad command-line value; the message names the option."""
 
 
 def register(subparsers) -> None:
@@ -59,55 +53,13 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def parse_step_days(text: str) -> float:
-    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-z]+)\s*", text)
-    if not match or match.group(2) not in _STEP_UNITS:
-        raise UsageError(f"--step must be a number and a unit m, h, d or y (e.g. 10d, 6h), got {text!r}")
-    days = float(match.group(1)) * _STEP_UNITS[match.group(2)]
-    if not days > 0:
-        raise UsageError(f"--step must be positive, got {text!r}")
-    return days
-
-
-def load_catalog(path: str | None):
-    """The catalog from --catalog, $ENCKE_CATALOG or the MPC download cache."""
-    from encke.engine.catalog import read_comets
-
-    source = path or os.environ.get("ENCKE_CATALOG")
-    if not source:
-        from encke.engine.sources.mpc import cached_catalog_path
-
-        cached = cached_catalog_path()
-        if cached is None:
-            raise FileNotFoundError("no comet catalog: pass --catalog PATH, set ENCKE_CATALOG, "
-                                    "or run `encke fetch` to download the MPC file")
-        source = cached
-    if not os.path.isfile(source):
-        raise FileNotFoundError(f"catalog file {str(source)!r} does not exist")
-    return read_comets(source)
-
-
-def time_grid(start: str, stop: str, step: str, scale: str):
+def time_labels_and_tdb(start: str, stop: str, step: str, scale: str):
     """(labels, TDB JD) from start to stop inclusive; labels are ISO strings in `scale`."""
-    import numpy as np
-    from astropy.time import Time, TimeDelta
-
     from encke.engine.timescales import to_tdb_jd
 
-    step_days = parse_step_days(step)
-    try:
-        first = Time(start, scale=scale)
-        last = Time(stop, scale=scale)
-    except ValueError as exc:
-        raise UsageError(f"--start/--stop must be dates like 2024-01-01 or 2024-01-01T06:00 ({exc})") from None
-    span = (last - first).jd
-    if span < 0:
-        raise UsageError(f"--stop ({stop}) is before --start ({start})")
-    count = int(math.floor(span / step_days + 1e-9)) + 1
-    if count > MAX_ROWS:
-        raise UsageError(f"{count} rows requested; at most {MAX_ROWS}: use a larger --step")
-    times = first + TimeDelta(np.arange(count) * step_days, format="jd")
-    labels = [t.isot[:19] if step_days < 1 or "T" in start else t.isot[:10] for t in times]
+    times = time_grid(start, stop, step, scale)
+    with_clock = parse_step_days(step) < 1 or "T" in start
+    labels = [t.isot[:19] if with_clock else t.isot[:10] for t in times]
     return labels, to_tdb_jd(times)
 
 
@@ -116,7 +68,7 @@ def run(args, out=None) -> int:
         print("encke propagate: error: --format parquet needs --output FILE", file=sys.stderr)
         return 2
     try:
-        labels, tdb = time_grid(args.start, args.stop, args.step, args.scale)
+        labels, tdb = time_labels_and_tdb(args.start, args.stop, args.step, args.scale)
     except UsageError as exc:
         print(f"encke propagate: error: {exc}", file=sys.stderr)
         return 2

@@ -16,7 +16,8 @@ def register(subparsers) -> None:
                     "without one the server still starts and catalog calls answer 503.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--host", default="127.0.0.1", help="bind address (only bind beyond localhost with --token/TLS)")
-    p.add_argument("--port", type=int, default=8000, help="HTTP port (0: any free port)")
+    p.add_argument("--http-port", "--port", dest="port", type=int, default=8000,
+                   help="HTTP port (0: any free port; the URLs printed at start-up show the one chosen)")
     p.add_argument("--grpc-port", type=int, default=50051, help="gRPC port (0: any free port; -1: no gRPC)")
     p.add_argument("--catalog", metavar="PATH", help="MPC CometEls.txt file")
     p.add_argument("--cache", metavar="URL", default="memory",
@@ -29,6 +30,9 @@ def register(subparsers) -> None:
     p.add_argument("--jax-cache", metavar="DIR",
                    help="JAX persistent compilation cache, so a restarted server starts warm "
                         "(default: <encke cache dir>/jax; 'none' disables)")
+    p.add_argument("--no-warmup", dest="warmup", action="store_false",
+                   help="skip the start-up warm-up that compiles the common request shapes "
+                        "(/api/health says 'warming' while it runs; requests are served meanwhile)")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     lim = p.add_argument_group("limits")
     lim.add_argument("--max-samples", type=int, default=defaults.max_samples, help="epochs per request")
@@ -62,7 +66,7 @@ def run(args) -> int:
         config = ServeConfig(host=args.host, port=args.port, grpc_port=args.grpc_port, catalog=args.catalog,
                              cache=args.cache, cache_bytes=int(args.cache_mb * 2**20), ephemeris=args.ephemeris,
                              token=args.token, tls_cert=args.tls_cert, tls_key=args.tls_key, limits=limits,
-                             log_level=args.log_level)
+                             log_level=args.log_level, warmup=args.warmup)
         if args.host not in ("127.0.0.1", "localhost", "::1") and not args.token:
             print(f"encke serve: warning: binding {args.host} without --token; anyone who can reach it "
                   "can use it", file=sys.stderr)

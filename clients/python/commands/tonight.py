@@ -29,8 +29,8 @@ import sys
 
 import numpy as np
 
-from .observe import (add_observer_arguments, load_catalog, quiet_dubious_year, sexagesimal_dec, sexagesimal_ra,
-                      tdb_jd, utc_label)
+from ._shared import load_catalog, quiet_dubious_year
+from .observe import add_observer_arguments, sexagesimal_dec, sexagesimal_ra, tdb_jd, utc_label
 
 SAMPLE_MINUTES = 30
 
