@@ -7,12 +7,38 @@ benchmarks/results/<name>-<timestamp>.md (gitignored).
 """
 from __future__ import annotations
 
+import importlib
 import os
 import platform
+from pathlib import Path
 from typing import Callable
 
 REGISTRY: dict[str, Callable] = {}
-MODULES = ("benchmarks.bench_kepler",)
+MODULES = (
+    "benchmarks.bench_kepler",
+    "benchmarks.bench_nbody",
+    "benchmarks.bench_observe",
+    "benchmarks.bench_service",
+    "benchmarks.bench_viewer",
+)
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def load_all() -> None:
+    """Import every benchmark module. A module without @register but with
+    `main(quick, out_dir) -> rows` (it prints its own table) is registered under its name."""
+    for module_name in MODULES:
+        module = importlib.import_module(module_name)
+        name = module_name.rsplit(".bench_", 1)[1]
+        if name not in REGISTRY and hasattr(module, "main"):
+            REGISTRY[name] = _from_main(module.main)
+
+
+def _from_main(main):
+    def run(args):
+        return main(quick=args.quick, out_dir=RESULTS), ""
+
+    return run
 
 
 def register(name: str):

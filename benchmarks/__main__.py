@@ -3,13 +3,9 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib
 import sys
-from pathlib import Path
 
-from . import MODULES, REGISTRY, machine_description, markdown_table
-
-RESULTS = Path(__file__).resolve().parent / "results"
+from . import REGISTRY, RESULTS, load_all, machine_description, markdown_table
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,8 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    for name in MODULES:
-        importlib.import_module(name)
+    load_all()
     names = args.only or list(REGISTRY)
     unknown = [n for n in names if n not in REGISTRY]
     if unknown:
