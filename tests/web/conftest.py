@@ -7,6 +7,7 @@ The server is a real subprocess on free ports, serving the built viewer from ser
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -27,6 +28,8 @@ CHROMIUM_ARGS = [
     "--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
 ]
 CATALOG_NAME = "cometels/CometEls-2024-09-07.txt"
+# Screenshots of the main views, kept as test artifacts (gitignored).
+ARTIFACTS = Path(os.environ.get("ENCKE_ARTIFACTS") or ROOT / "tests" / "web" / "artifacts")
 
 
 def free_port() -> int:
@@ -42,6 +45,7 @@ class LiveServer:
         self.port, grpc_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
+        self.cache_dir = cache_dir
         args = [sys.executable, "-m", "encke.client.cli", "serve", "--port", str(self.port),
                 "--grpc-port", str(grpc_port), "--log-level", "warning"]
         if catalog is not None:
@@ -123,15 +127,30 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A fresh page at 1400 x 850. Uncaught exceptions and console errors fail the test, except
+    console errors the test announced with page.allow_console_errors(regex) (a test that makes
+    the server fail expects the browser to log the failed requests)."""
     context = browser.new_context(viewport={"width": 1400, "height": 850})
     pg = context.new_page()
     pg.set_default_timeout(30_000)
     errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    allowed: list[re.Pattern] = []
+    pg.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+    pg.on("console", lambda msg: errors.append(f"console.{msg.type}: {msg.text} [{msg.location.get('url', '')}]")
+          if msg.type == "error" else None)
     pg.page_errors = errors
+    pg.allow_console_errors = lambda pattern: allowed.append(re.compile(pattern))
     yield pg
     context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
+    unexpected = [e for e in errors if e.startswith("pageerror") or not any(a.search(e) for a in allowed)]
+    assert not unexpected, f"errors in the page: {unexpected}"
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Folder for screenshots of the main views ($ENCKE_ARTIFACTS, default tests/web/artifacts)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 /**
  * The selected comet: loads its details and orbit, follows it over /ws/follow, refreshes
- * its state for the info panel (/api/comets/{id}/position), and keeps the last position
- * the server sent (for the test hook and the camera).
+ * its state for the info panel (/api/comets/{id}/position) and its place in the sky from the
+ * geocentre (/api/comets/{id}/observe), and keeps the last position the server sent (for the
+ * test hook and the camera).
  */
 import type { ApiClient } from "./api/client";
 import { ApiError } from "./api/errors";
@@ -32,6 +33,8 @@ export class Selection {
   receivedJd = Number.NaN;
   /** Epoch (TDB JD) of the state shown in the info panel. */
   infoJd = Number.NaN;
+  /** Epoch (TDB JD) of the sky position (RA/Dec, elongation, magnitude) shown. */
+  observeJd = Number.NaN;
   private prev: Frame | null = null;
   private last: Frame | null = null;
   private socket: FollowSocket | null = null;
@@ -40,6 +43,10 @@ export class Selection {
   /** Epoch of the last position request (compared, not the answer's echo, to avoid refetch loops). */
   private infoRequestedJd = Number.NaN;
   private infoWallMs = -Infinity;
+  private observeInFlight = false;
+  private observeRequestedJd = Number.NaN;
+  private observeWallMs = -Infinity;
+  private observeRetryAfterMs = 0;
   private detailWallMs = -Infinity;
   private detailJd = Number.NaN;
   private token = 0;
@@ -71,6 +78,7 @@ export class Selection {
       this.prev = this.last = null;
       this.received = null;
       this.receivedJd = this.infoJd = this.infoRequestedJd = Number.NaN;
+      this.observeJd = this.observeRequestedJd = Number.NaN;
       this.info.showDetail(detail);
       this.syncFollow();
       const orbit = await this.api.orbit(detail.id, 512);
@@ -101,6 +109,7 @@ export class Selection {
     this.info.setModel(model);
     this.prev = this.last = null;
     this.infoJd = this.infoRequestedJd = Number.NaN;
+    this.observeJd = this.observeRequestedJd = Number.NaN;
     this.syncFollow();
   }
 
@@ -182,6 +191,7 @@ export class Selection {
         },
       );
     }
+    this.refreshObservation(d.id, epoch, playing, wallMs);
     const passed = d.next_perihelion_jd !== null && epoch > d.next_perihelion_jd;
     if ((passed || Math.abs(epoch - this.detailJd) > 1) && wallMs - this.detailWallMs > 1000) {
       this.detailWallMs = wallMs;
@@ -192,5 +202,39 @@ export class Selection {
         () => undefined, // the position refresh reports server problems
       );
     }
+  }
+
+  /**
+   * The sky position from the geocentre, on the same schedule as the state. Failures that
+   * belong to the request (outside the planetary ephemeris: 422) show in the panel, not the
+   * banner; server trouble is already reported by the position refresh, and is retried.
+   */
+  private refreshObservation(id: string, epoch: number, playing: boolean, wallMs: number): void {
+    const due = playing ? wallMs - this.observeWallMs > 300 : this.observeRequestedJd !== epoch;
+    if (!due || this.observeInFlight || wallMs < this.observeRetryAfterMs) return;
+    this.observeInFlight = true;
+    this.observeRequestedJd = epoch;
+    this.observeWallMs = wallMs;
+    const token = this.token, model = this.model;
+    this.api.observe(id, epoch, model).then(
+      (o) => {
+        this.observeInFlight = false;
+        if (token !== this.token || model !== this.model) return;
+        this.info.showObservation(o);
+        this.observeJd = o.times_jd[0];
+      },
+      (err) => {
+        this.observeInFlight = false;
+        if (token !== this.token) return;
+        this.observeJd = Number.NaN;
+        if (err instanceof ApiError && (err.kind === "bad-request" || err.kind === "not-found")) {
+          this.info.clearObservation(err.kind === "bad-request" ? `not available: ${err.detail.replace(/^times: /, "")}` : "not available");
+        } else {
+          this.observeRetryAfterMs = performance.now() + 2000;
+          this.observeRequestedJd = Number.NaN; // retry after the back-off
+          this.info.clearObservation("unavailable");
+        }
+      },
+    );
   }
 }

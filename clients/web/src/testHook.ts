@@ -4,9 +4,16 @@
  *   selected          the selected comet's designation (canonical id), or null
  *   selectedPosition  [x, y, z] au, heliocentric ecliptic J2000, as last received from the server
  * and a few extras: selectedPositionEpoch and infoEpoch (TDB JD of that position / of the
- * info panel's state), catalogCount, ready (catalog positions shown), orbitsLoaded, playing, rate (days/s),
+ * info panel's state), catalogCount, ready (catalog positions shown), orbitsLoaded, planetsLoaded, playing, rate (days/s),
  * camera ([px, py, pz, tx, ty, tz] au),
- * screenPositionOf(id) (client pixel coordinates of a catalog comet's point, or null).
+ * screenPositionOf(id) (client pixel coordinates of a catalog comet's point, or null),
+ * and timings (ms; performance.now() scale, so from navigation start):
+ *   firstFrameMs        first frame drawn with the catalog's points (null until then)
+ *   firstOrbitsFrameMs  first frame drawn with the points and the orbit lines
+ *   frameTimes          the last <= 600 frame intervals (requestAnimationFrame to rAF)
+ *   frameWork           the viewer's main-thread work in those frames (tick + render)
+ *   frameCount          frames recorded since load (to tell which entries are new)
+ *   observeEpoch        TDB JD of the observing panel's values (RA/Dec, elongation, magnitude)
  */
 import type { Viewer } from "./viewer";
 
@@ -20,10 +27,17 @@ export function installTestHook(viewer: Viewer): void {
     get catalogCount(): number { return viewer.summaries.length; },
     get ready(): boolean { return viewer.comets?.loaded ?? false; },
     get orbitsLoaded(): boolean { return viewer.comets?.orbitsLoaded ?? false; },
+    get planetsLoaded(): boolean { return viewer.planetsLoaded; },
     get playing(): boolean { return viewer.clock.playing; },
     get rate(): number { return viewer.clock.signedRate; },
     /** [px, py, pz, tx, ty, tz]: camera position and orbit target, au heliocentric ecliptic. */
     get camera(): number[] { return viewer.stage.getCamera(); },
+    get observeEpoch(): number | null { return Number.isFinite(viewer.selection.observeJd) ? viewer.selection.observeJd : null; },
+    get firstFrameMs(): number | null { return viewer.firstFrameMs; },
+    get firstOrbitsFrameMs(): number | null { return viewer.firstOrbitsFrameMs; },
+    get frameTimes(): number[] { return viewer.frames.intervalsMs(); },
+    get frameWork(): number[] { return viewer.frames.workMs(); },
+    get frameCount(): number { return viewer.frames.total; },
     screenPositionOf(id: string): [number, number] | null {
       const k = viewer.indexOf(id);
       const layer = viewer.comets;

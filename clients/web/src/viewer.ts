@@ -6,8 +6,10 @@
 import { ApiClient } from "./api/client";
 import { ApiError } from "./api/errors";
 import { Sampler } from "./api/sampler";
-import type { CatalogPositions, CometSummary, Planets } from "./api/types";
+import type { PackedPositions } from "./api/packed";
+import type { CometSummary, Planets } from "./api/types";
 import { Clock } from "./clock";
+import { FrameStats } from "./perf/frameStats";
 import { CometLayer } from "./scene/cometLayer";
 import { PlanetLayer } from "./scene/planetLayer";
 import { SceneView } from "./scene/sceneView";
@@ -41,7 +43,7 @@ export class Viewer {
   private readonly time: TimeControls;
   private readonly info: InfoPanel;
   private readonly loading: HTMLElement;
-  private catalogSampler: Sampler<CatalogPositions> | null = null;
+  private catalogSampler: Sampler<PackedPositions> | null = null;
   private readonly planetSampler: Sampler<Planets>;
   private mask = new Uint8Array(0);
   private follow = false;
@@ -53,6 +55,11 @@ export class Viewer {
   /** Bumped when new data arrives or settings change; with the epoch, decides a redraw. */
   private dataVersion = 0;
   private drawn = { epoch: Number.NaN, data: -1, selection: -1 };
+  /** Frame intervals and work per frame (ms), for the benchmark and the test hook. */
+  readonly frames = new FrameStats(600);
+  /** ms from navigation start to the first frame drawn with the catalog's points / points and orbit lines. */
+  firstFrameMs: number | null = null;
+  firstOrbitsFrameMs: number | null = null;
 
   constructor(root: HTMLElement, private readonly initial: ViewState = decodeViewState(window.location.search)) {
     this.api = new ApiClient(initial.api ?? "");
@@ -128,8 +135,12 @@ export class Viewer {
 
   /** Start the loop (the scene draws at once) and load the catalog in the background. */
   start(): void {
-    const frame = () => {
-      this.tick();
+    const frame = (startMs: number) => {
+      const t0 = performance.now();
+      const drew = this.tick();
+      const t1 = performance.now();
+      this.frames.record(startMs, t1 - t0);
+      if (drew) this.markFirstFrames(t1);
       requestAnimationFrame(frame);
     };
     requestAnimationFrame(frame);
@@ -138,9 +149,25 @@ export class Viewer {
     if (this.initial.comet) void this.selection.select(this.initial.comet);
   }
 
+  /** Performance marks (and the hook's firstFrameMs) for the first frames with catalog data. */
+  private markFirstFrames(nowMs: number): void {
+    if (this.firstFrameMs === null && this.comets?.loaded) {
+      this.firstFrameMs = nowMs;
+      performance.mark("encke:first-frame");
+    }
+    if (this.firstOrbitsFrameMs === null && this.comets?.loaded && this.comets.orbitsLoaded && this.comets.orbits.visible) {
+      this.firstOrbitsFrameMs = nowMs;
+      performance.mark("encke:first-orbits-frame");
+    }
+  }
+
   /** Catalog index of a comet id as listed by the server (canonical id), or undefined. */
   indexOf(id: string): number | undefined {
     return this.idIndex.get(id);
+  }
+
+  get planetsLoaded(): boolean {
+    return this.planets.loaded;
   }
 
   get currentEpoch(): number {
@@ -174,10 +201,11 @@ export class Viewer {
       const layer = new CometLayer(summaries.length, summaries.map((c) => c.period_years !== null));
       this.comets = layer;
       this.mask = new Uint8Array(summaries.length).fill(1);
-      this.stage.scene.add(layer.orbits, layer.points);
+      this.stage.staticScene.add(layer.orbits);
+      this.stage.scene.add(layer.points);
       this.applyView(this.settings.view);
       this.applyFilters();
-      this.catalogSampler = new Sampler<CatalogPositions>(
+      this.catalogSampler = new Sampler<PackedPositions>(
         (t) => this.api.catalogPositions(t),
         (r) => {
           this.banner.clear("catalog");
@@ -281,7 +309,8 @@ export class Viewer {
     host.addEventListener("pointerleave", () => (tip.hidden = true));
   }
 
-  private tick(): void {
+  /** One frame: advance the clock, feed the samplers, update layers, draw if needed (returns whether it drew). */
+  private tick(): boolean {
     const wall = performance.now();
     const wasPlaying = this.clock.playing;
     this.epoch = this.clock.epochAt(wall);
@@ -289,6 +318,7 @@ export class Viewer {
     const rate = this.clock.signedRate;
     this.catalogSampler?.tick(this.epoch, rate, wall);
     this.planetSampler.tick(this.epoch, rate, wall);
+    if (this.comets) this.stage.setStaticKey(`${this.comets.orbitVersion}:${this.comets.orbits.visible}`);
     const moved = this.epoch !== this.drawn.epoch || this.dataVersion !== this.drawn.data;
     if (moved) {
       this.comets?.update(this.epoch);
@@ -318,7 +348,7 @@ export class Viewer {
       this.lastUrlMs = wall;
       this.updateUrl();
     }
-    this.stage.render();
+    return this.stage.render();
   }
 
   private updateUrl(): void {

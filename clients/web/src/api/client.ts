@@ -4,13 +4,21 @@
  */
 import type { Model } from "../state/urlState";
 import { ApiError, describeFailure, detailText, failureKind } from "./errors";
+import { decodeOrbits, decodePositions, isFormatRejection, packJson, type PackedOrbits, type PackedPositions } from "./packed";
 import type {
-  CatalogOrbits, CatalogPositions, CometDetail, CometList, CometPosition, CometSummary, Health, OrbitLine, Planets,
+  CatalogOrbits, CatalogPositions, CometDetail, CometList, CometObservation, CometPosition, CometSummary, Health, OrbitLine,
+  Planets,
 } from "./types";
 
 export type Query = Record<string, string | number | boolean | null | undefined>;
 
 export class ApiClient {
+  /**
+   * Whether the server sends packed float32 bulk data (format=f32). Starts true; a server
+   * that rejects the parameter with 422 (an older one) turns it off and JSON is used.
+   */
+  binary = true;
+
   /** base: "" for the page's own origin, or "http://host:port". */
   constructor(readonly base: string) {}
 
@@ -26,18 +34,25 @@ export class ApiClient {
     return http.toString();
   }
 
-  async get<T>(path: string, query: Query = {}, signal?: AbortSignal): Promise<T> {
+  private async fetch(path: string, query: Query, accept: string, signal?: AbortSignal): Promise<Response> {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== null && v !== undefined && v !== "") params.set(k, String(v));
     const qs = params.toString();
     const url = `${this.base}${path}${qs ? `?${qs}` : ""}`;
-    let response: Response;
     try {
-      response = await fetch(url, { signal, headers: { Accept: "application/json" } });
+      return await fetch(url, { signal, headers: { Accept: accept } });
     } catch (err) {
       if ((err as Error).name === "AbortError") throw err;
       throw new ApiError("unreachable", 0, describeFailure(0, "", this.where));
     }
+  }
+
+  async get<T>(path: string, query: Query = {}, signal?: AbortSignal): Promise<T> {
+    const response = await this.fetch(path, query, "application/json", signal);
+    return this.readJson<T>(path, response);
+  }
+
+  private async readJson<T>(path: string, response: Response): Promise<T> {
     const text = await response.text();
     let body: unknown = null;
     try {
@@ -85,12 +100,60 @@ export class ApiClient {
     return this.get(`/api/comets/${encodeURIComponent(id)}/orbit`, { samples });
   }
 
-  catalogPositions(timeJd: number, signal?: AbortSignal): Promise<CatalogPositions> {
-    return this.get("/api/catalog/positions", { time: timeJd, model: "kepler" }, signal);
+  /**
+   * A bulk resource as packed float32: format=f32 when the server has it, else its JSON
+   * (a 422 naming `format`, or a JSON answer from a server that ignores the parameter).
+   */
+  private async packed<P>(
+    path: string, query: Query, decode: (b: ArrayBuffer, h: Headers) => P, fromJson: (body: unknown) => P, signal?: AbortSignal,
+  ): Promise<P> {
+    if (this.binary) {
+      const response = await this.fetch(path, { ...query, format: "f32" }, "application/octet-stream", signal);
+      const type = response.headers.get("Content-Type") ?? "";
+      if (response.ok && type.startsWith("application/octet-stream")) {
+        try {
+          return decode(await response.arrayBuffer(), response.headers);
+        } catch (err) {
+          throw new ApiError("server", response.status, `The server sent malformed data for ${path}: ${(err as Error).message}`);
+        }
+      }
+      // A JSON answer: a server that ignored `format`, or an error (readJson throws it).
+      try {
+        return fromJson(await this.readJson<unknown>(path, response));
+      } catch (err) {
+        if (!(err instanceof ApiError && isFormatRejection(err.status, err.detail))) throw err;
+        this.binary = false; // an older server that rejects `format`: JSON from now on
+      }
+    }
+    return fromJson(await this.get<unknown>(path, query, signal));
   }
 
-  catalogOrbits(samples = 128): Promise<CatalogOrbits> {
-    return this.get("/api/catalog/orbits", { samples });
+  /** The whole catalog's positions at one time (packed; Kepler, as the scene shows). */
+  catalogPositions(timeJd: number, signal?: AbortSignal): Promise<PackedPositions> {
+    return this.packed(
+      "/api/catalog/positions", { time: timeJd, model: "kepler" }, decodePositions,
+      (body) => {
+        const r = body as CatalogPositions;
+        return { time_jd: r.time_jd, catalog_version: r.catalog_version, count: r.count, positions: packJson(r.positions) };
+      },
+      signal,
+    );
+  }
+
+  /** Every comet's orbit line, `samples` points each (packed). */
+  catalogOrbits(samples = 128): Promise<PackedOrbits> {
+    return this.packed(
+      "/api/catalog/orbits", { samples }, decodeOrbits,
+      (body) => {
+        const r = body as CatalogOrbits;
+        return { catalog_version: r.catalog_version, count: r.count, samples: r.samples, positions: packJson(r.positions) };
+      },
+    );
+  }
+
+  /** Where the comet appears from the geocentre (observer 500) at one time. */
+  observe(id: string, timeJd: number, model: Model, signal?: AbortSignal): Promise<CometObservation> {
+    return this.get(`/api/comets/${encodeURIComponent(id)}/observe`, { time: timeJd, model, observer: "500" }, signal);
   }
 
   planets(timeJd: number, signal?: AbortSignal): Promise<Planets> {

@@ -59,6 +59,28 @@ export interface CometPosition {
   status: string;
 }
 
+/**
+ * /api/comets/{id}/observe for one time: (M,) arrays with M = 1 here. RA/Dec astrometric
+ * ICRF degrees; distances au; angles degrees; null where a value failed or is unknown.
+ */
+export interface CometObservation {
+  id: string;
+  observer: string;
+  model: Model;
+  apparent: boolean;
+  frame: string;
+  status: string;
+  times_jd: number[];
+  ra_deg: (number | null)[];
+  dec_deg: (number | null)[];
+  delta_au: (number | null)[];
+  r_au: (number | null)[];
+  elongation_deg: (number | null)[];
+  phase_deg: (number | null)[];
+  tmag: (number | null)[];
+  light_time_days: (number | null)[];
+}
+
 export interface OrbitLine {
   id: string;
   positions: Xyz[];

@@ -25,6 +25,8 @@ export class CometLayer {
   private orbitValid: Uint8Array | null = null;
   private readonly material: THREE.ShaderMaterial;
   private hasSample = false;
+  /** Bumped whenever the orbit lines' geometry or index changes (for the static scene). */
+  orbitVersion = 0;
 
   constructor(count: number, periodic: ReadonlyArray<boolean>) {
     this.count = count;
@@ -148,6 +150,7 @@ export class CometLayer {
       if (this.closed[c] && valid[base + S - 1] && valid[base]) index.push(base + S - 1, base);
     }
     this.orbits.geometry.setIndex(index);
+    this.orbitVersion++;
   }
 
   /** The nearest shown comet to the ray (catalog index), or null. */

@@ -2,6 +2,14 @@
  * The 3D stage: renderer, camera, orbit controls, label renderer, the Sun, an ecliptic grid
  * with distance rings, and a faint star backdrop. Units are au; the ecliptic is the x-y
  * plane with +z towards the north ecliptic pole (heliocentric ecliptic J2000, as the server).
+ *
+ * Two scenes on two stacked canvases: `staticScene` (the catalog's ~150,000 orbit-line
+ * vertices, on an opaque canvas underneath) is redrawn only when the camera or its content
+ * changes; `scene` (Sun, planets, comets, labels' anchors, on a transparent canvas on top) is
+ * redrawn every frame while the clock runs. The browser composites the two, so playing costs
+ * the moving points, not every orbit line again. (An offscreen render target drawn as the
+ * background costs a full-screen textured pass per frame, which on a software rasterizer is
+ * most of the frame; compositing two layers is far cheaper.)
  */
 import * as THREE from "three";
 import { OrbitControls } from "three/addons/controls/OrbitControls.js";
@@ -14,6 +22,11 @@ export const DEFAULT_CAMERA = [0, -9, 6, 0, 0, 0];
 
 export class SceneView {
   readonly scene = new THREE.Scene();
+  /** Objects that only change with the camera or settings (see the module note). */
+  readonly staticScene = new THREE.Scene();
+  readonly staticRenderer: THREE.WebGLRenderer;
+  private staticDirty = true;
+  private staticKey = "";
   readonly camera: THREE.PerspectiveCamera;
   readonly renderer: THREE.WebGLRenderer;
   readonly labels: CSS2DRenderer;
@@ -26,9 +39,17 @@ export class SceneView {
 
   constructor(private readonly host: HTMLElement) {
     this.software = isSoftwareRenderer();
-    this.renderer = new THREE.WebGLRenderer({ antialias: !this.software, powerPreference: "high-performance" });
-    this.renderer.setPixelRatio(this.software ? 1 : Math.min(window.devicePixelRatio || 1, 2));
-    this.renderer.setClearColor(0x05070d, 1);
+    const pixelRatio = this.software ? 1 : Math.min(window.devicePixelRatio || 1, 2);
+    this.staticRenderer = new THREE.WebGLRenderer({ antialias: !this.software, powerPreference: "high-performance" });
+    this.staticRenderer.setPixelRatio(pixelRatio);
+    this.staticRenderer.setClearColor(0x05070d, 1);
+    this.staticRenderer.domElement.className = "static-layer";
+    this.staticRenderer.domElement.setAttribute("aria-hidden", "true");
+    host.appendChild(this.staticRenderer.domElement);
+    // The top canvas is transparent where nothing is drawn, so the orbit lines show through.
+    this.renderer = new THREE.WebGLRenderer({ antialias: !this.software, alpha: true, powerPreference: "high-performance" });
+    this.renderer.setPixelRatio(pixelRatio);
+    this.renderer.setClearColor(0x000000, 0);
     const canvas = this.renderer.domElement;
     canvas.dataset.testid = "scene-canvas";
     canvas.setAttribute("aria-label", "3D view of the solar system and the comet catalog");
@@ -45,7 +66,7 @@ export class SceneView {
     this.controls.dampingFactor = 0.12;
     this.controls.minDistance = 0.02;
     this.controls.maxDistance = 3000;
-    this.controls.addEventListener("change", () => (this.dirty = true));
+    this.controls.addEventListener("change", () => (this.dirty = this.staticDirty = true));
     this.setCamera(DEFAULT_CAMERA);
 
     this.scene.add(this.buildGrid(), this.buildSun(), this.buildStars());
@@ -63,14 +84,14 @@ export class SceneView {
     this.camera.position.set(v[0], v[1], v[2]);
     this.controls.target.set(v[3], v[4], v[5]);
     this.controls.update();
-    this.dirty = true;
+    this.dirty = this.staticDirty = true;
   }
 
   /** Shift camera and target together (keeps the view while following a moving body). */
   translate(dx: number, dy: number, dz: number): void {
     this.camera.position.x += dx; this.camera.position.y += dy; this.camera.position.z += dz;
     this.controls.target.x += dx; this.controls.target.y += dy; this.controls.target.z += dz;
-    this.dirty = true;
+    this.dirty = this.staticDirty = true;
   }
 
   setGridLabelsVisible(visible: boolean): void {
@@ -101,13 +122,25 @@ export class SceneView {
 
   resize(): void {
     const w = Math.max(1, this.host.clientWidth), h = Math.max(1, this.host.clientHeight);
-    this.renderer.setSize(w, h, false);
-    this.renderer.domElement.style.width = `${w}px`;
-    this.renderer.domElement.style.height = `${h}px`;
+    for (const r of [this.staticRenderer, this.renderer]) {
+      r.setSize(w, h, false);
+      r.domElement.style.width = `${w}px`;
+      r.domElement.style.height = `${h}px`;
+    }
     this.labels.setSize(w, h);
     this.camera.aspect = w / h;
     this.camera.updateProjectionMatrix();
-    this.dirty = true;
+    this.dirty = this.staticDirty = true;
+  }
+
+  /**
+   * Say what the static scene shows (e.g. "orbit data version : visible"): a different key
+   * redraws it. Cheaper and safer than diffing its geometry.
+   */
+  setStaticKey(key: string): void {
+    if (key === this.staticKey) return;
+    this.staticKey = key;
+    this.dirty = this.staticDirty = true;
   }
 
   /** Ask for a redraw on the next frame (data, settings or time changed). */
@@ -118,13 +151,19 @@ export class SceneView {
   /**
    * Draw if anything changed since the last frame. Rendering on demand keeps an idle viewer
    * from burning a CPU core (or a software rasterizer) redrawing the same picture.
+   * Returns whether it drew.
    */
-  render(): void {
+  render(): boolean {
     this.controls.update(); // damping: fires "change" while the camera still glides
-    if (!this.dirty) return;
+    if (!this.dirty) return false;
     this.dirty = false;
+    if (this.staticDirty) {
+      this.staticDirty = false;
+      this.staticRenderer.render(this.staticScene, this.camera);
+    }
     this.renderer.render(this.scene, this.camera);
     this.labels.render(this.scene, this.camera);
+    return true;
   }
 
   private buildGrid(): THREE.Object3D {
