@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import collections
 import hashlib
-import io
 import logging
+import struct
 import threading
 
 import numpy as np
@@ -28,21 +28,28 @@ def make_key(version: str, ids, model: str, frame: str, center: str, times) -> s
         h.update(str(part).encode() + b"\0")
     h.update("\x1f".join(ids).encode() + b"\0")
     h.update(np.ascontiguousarray(times, dtype="<f8").tobytes())
-    return "encke:states:" + h.hexdigest()
+    return "encke:states1:" + h.hexdigest()  # 1: the value format of `pack`
+
+
+_MAGIC = b"ENCKE\x01"  # format 1: magic, <u8 N, <u8 M, N*M*6 <f8 states, N <i4 status
+_HEADER = struct.Struct("<6sQQ")
 
 
 def pack(states: np.ndarray, status: np.ndarray) -> bytes:
-    """Serialise (N, M, 6) float64 states and (N,) int32 status (numpy .npy, no pickle)."""
-    buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(states, dtype=np.float64), allow_pickle=False)
-    np.save(buf, np.ascontiguousarray(status, dtype=np.int32), allow_pickle=False)
-    return buf.getvalue()
+    """Serialise (N, M, 6) float64 states and (N,) int32 status: a fixed header and the raw
+    little-endian arrays (one copy; .npy through BytesIO made three and cost 7 ms per 20 MB)."""
+    n, m = states.shape[0], states.shape[1]
+    return b"".join([_HEADER.pack(_MAGIC, n, m), np.ascontiguousarray(states, dtype="<f8").data.cast("B"),
+                     np.ascontiguousarray(status, dtype="<i4").data.cast("B")])
 
 
 def unpack(value: bytes) -> tuple[np.ndarray, np.ndarray]:
-    buf = io.BytesIO(value)
-    states = np.load(buf, allow_pickle=False)
-    status = np.load(buf, allow_pickle=False)
+    """(states (N, M, 6), status (N,)) from `pack`'s bytes: read-only views, no copy."""
+    magic, n, m = _HEADER.unpack_from(value)
+    if magic != _MAGIC or len(value) != _HEADER.size + n * m * 48 + n * 4:
+        raise ValueError("cache value is not in encke's state format 1")
+    states = np.frombuffer(value, dtype="<f8", count=n * m * 6, offset=_HEADER.size).reshape(n, m, 6)
+    status = np.frombuffer(value, dtype="<i4", count=n, offset=_HEADER.size + n * m * 48)
     return states, status
 
 

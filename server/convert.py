@@ -74,12 +74,58 @@ def comet(detail: dict) -> catalog_pb2.Comet:
     return msg
 
 
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _packed(number: int, array) -> list[bytes]:
+    """The wire form of a packed `repeated double` field: tag, byte length, little-endian doubles."""
+    data = np.ascontiguousarray(array, dtype="<f8").reshape(-1).data.cast("B")
+    if not len(data):
+        return []
+    return [_varint(number << 3 | 2) + _varint(len(data)), data]
+
+
+def set_doubles(msg, values: dict) -> None:
+    """Append float64 arrays to `repeated double` fields of `msg` at memcpy speed.
+
+    Filling a repeated field from numpy goes element by element through Python floats
+    (~25 ms per 200,000 values: it was 80% of a PropagateCatalog call). Instead this writes
+    each array as its wire form, a packed field (protobuf encoding spec), and lets the C parser
+    merge it: the same message, ~100x faster.
+    """
+    fields = msg.DESCRIPTOR.fields_by_name
+    msg.MergeFromString(b"".join(part for name, array in values.items() for part in _packed(fields[name].number, array)))
+
+
+def _state_block_parts(ids, times, states, status, version: str) -> list:
+    fields = common_pb2.StateBlock.DESCRIPTOR.fields_by_name
+    head = common_pb2.StateBlock(ids=list(ids), status=np.asarray(status, dtype=np.int32).tolist(),
+                                 catalog_version=version).SerializeToString()
+    return [head] + _packed(fields["times_tdb_jd"].number, times) + _packed(fields["states"].number, states)
+
+
+def state_block_bytes(ids, times: np.ndarray, states: np.ndarray, status: np.ndarray, version: str = "") -> bytes:
+    """The serialised StateBlock of (N, M, 6) states (see `state_block`), built on the wire.
+
+    The servicer hands these bytes to gRPC unchanged (grpc_server.py registers a pass-through
+    serializer), so the states are copied once here (the join), never parsed or re-encoded.
+    """
+    return b"".join(_state_block_parts(ids, times, states, status, version))
+
+
 def state_block(ids, times: np.ndarray, states: np.ndarray, status: np.ndarray,
                 version: str = "") -> common_pb2.StateBlock:
     """A StateBlock of (N, M, 6) states; `ids` (N,) strings, `times` (M,) TDB JD, `status` (N,)."""
-    return common_pb2.StateBlock(ids=list(ids), times_tdb_jd=np.asarray(times, dtype=np.float64),
-                                 states=np.ascontiguousarray(states, dtype=np.float64).reshape(-1),
-                                 status=np.asarray(status, dtype=np.int32), catalog_version=version)
+    return common_pb2.StateBlock.FromString(state_block_bytes(ids, times, states, status, version))
 
 
 def state_block_arrays(block: common_pb2.StateBlock) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
@@ -90,10 +136,21 @@ def state_block_arrays(block: common_pb2.StateBlock) -> tuple[list[str], np.ndar
     return ids, times, states, np.array(block.status, dtype=np.int32)
 
 
+def catalog_block_bytes(offset: int, total: int, indices: np.ndarray, ids, times, states, status,
+                        version: str) -> bytes:
+    """The serialised CatalogBlock (offset, total, indices and the StateBlock), built on the wire."""
+    head = propagation_pb2.CatalogBlock(offset=offset, total=total,
+                                        indices=np.asarray(indices, dtype=np.int32).tolist()).SerializeToString()
+    inner = _state_block_parts(ids, times, states, status, version)
+    number = propagation_pb2.CatalogBlock.DESCRIPTOR.fields_by_name["block"].number
+    size = sum(len(part) for part in inner)
+    return b"".join([head, _varint(number << 3 | 2), _varint(size)] + inner)
+
+
 def catalog_block(offset: int, total: int, indices: np.ndarray, ids, times, states, status,
                   version: str) -> propagation_pb2.CatalogBlock:
-    return propagation_pb2.CatalogBlock(offset=offset, total=total, indices=np.asarray(indices, dtype=np.int32),
-                                        block=state_block(ids, times, states, status, version))
+    return propagation_pb2.CatalogBlock.FromString(
+        catalog_block_bytes(offset, total, indices, ids, times, states, status, version))
 
 
 def follow_update(epoch_jd: float, ids, states: np.ndarray, status: np.ndarray,
@@ -102,3 +159,56 @@ def follow_update(epoch_jd: float, ids, states: np.ndarray, status: np.ndarray,
     return propagation_pb2.FollowUpdate(
         epoch_tdb_jd=epoch_jd,
         block=state_block(ids, np.array([epoch_jd]), np.asarray(states)[:, None, :], status, version))
+
+
+def observe_request(msg: propagation_pb2.ObserveRequest):
+    """(model, observer spec, explicit times or None, range or None) of an ObserveRequest.
+
+    The observer spec is the `observer` string, or a (lon_deg, lat_deg, height_m) tuple from
+    `site`; neither set means the geocentre. Exactly one of times_tdb_jd and range must be given.
+    """
+    model = _MODELS.get(msg.model)
+    if model is None:
+        raise InvalidArgument("model", f"unknown model enum value {msg.model}; expected kepler, nbody")
+    which = msg.WhichOneof("where")
+    observer = (msg.site.lon_deg, msg.site.lat_deg, msg.site.height_m) if which == "site" else (msg.observer or None)
+    has_range = msg.HasField("range")
+    if has_range and len(msg.times_tdb_jd):
+        raise InvalidArgument("times_tdb_jd", "give either times_tdb_jd or range, not both")
+    if not has_range and not len(msg.times_tdb_jd):
+        raise InvalidArgument("times_tdb_jd", "at least one time is required (times_tdb_jd or range)")
+    span = (msg.range.start_tdb_jd, msg.range.stop_tdb_jd, msg.range.step_days) if has_range else None
+    return model, observer, (None if has_range else list(msg.times_tdb_jd)), span
+
+
+def observe_chunk(ids, result, version: str = "") -> propagation_pb2.ObserveChunk:
+    """An ObserveChunk from an engine Observation of N comets at m epochs."""
+    from .observing import COLUMNS, SITE_COLUMNS
+
+    fields = {name: np.ascontiguousarray(getattr(result, attr), dtype=np.float64).reshape(-1)
+              for attr, name in COLUMNS}
+    if result.elevation is not None:
+        fields.update({name: np.ascontiguousarray(getattr(result, attr), dtype=np.float64).reshape(-1)
+                       for attr, name in SITE_COLUMNS})
+        fields["sun_elevation_deg"] = np.asarray(result.sun_elevation, dtype=np.float64)
+    fields["times_tdb_jd"] = result.times
+    msg = propagation_pb2.ObserveChunk(ids=list(ids), status=np.asarray(result.status, dtype=np.int32).tolist(),
+                                       observer=result.observer.name, frame=result.frame, catalog_version=version)
+    set_doubles(msg, fields)
+    return msg
+
+
+def observe_chunk_arrays(msg: propagation_pb2.ObserveChunk) -> dict:
+    """{name: array} of an ObserveChunk: times (m,), each quantity (N, m), status (N,), and
+    azimuth_deg, elevation_deg (N, m) and sun_elevation_deg (m,) for a site."""
+    from .observing import COLUMNS, SITE_COLUMNS
+
+    n, m = len(msg.ids), len(msg.times_tdb_jd)
+    out = {"ids": list(msg.ids), "times": np.array(msg.times_tdb_jd, dtype=np.float64),
+           "status": np.array(msg.status, dtype=np.int32), "observer": msg.observer, "frame": msg.frame}
+    names = [name for _, name in COLUMNS] + ([name for _, name in SITE_COLUMNS] if len(msg.elevation_deg) else [])
+    for name in names:
+        out[name] = np.array(getattr(msg, name), dtype=np.float64).reshape(n, m)
+    if len(msg.sun_elevation_deg):
+        out["sun_elevation_deg"] = np.array(msg.sun_elevation_deg, dtype=np.float64)
+    return out

@@ -169,7 +169,7 @@ class PropagationServicer(_Base, propagation_pb2_grpc.PropagationServiceServicer
             indices = self.service.resolve(request.ids)
             times = params.times_jd(request.times_tdb_jd, "times_tdb_jd")
             states, status = self.service.states(indices, times, model, frame, center)
-            return convert.state_block(request.ids, times, states, status, self.service.version)
+            return convert.state_block_bytes(request.ids, times, states, status, self.service.version)
 
         return await self.run(work)
 
@@ -184,11 +184,13 @@ class PropagationServicer(_Base, propagation_pb2_grpc.PropagationServiceServicer
             times = self.service.trajectory_times(request.start_tdb_jd, request.stop_tdb_jd, request.step_days)
             return self.service.trajectory_chunks(indices, times, model, frame, center, request.chunk_size or None)
 
-        chunks = await self.run(plan)
-        ids = list(request.ids)
-        while (chunk := await self.run(next, chunks, None)) is not None:
-            times, states, status = chunk
-            yield convert.state_block(ids, times, states, status, self.service.version)
+        def encoded(chunks, ids):  # encode on the worker thread too: it copies megabytes
+            for times, states, status in chunks:
+                yield convert.state_block_bytes(ids, times, states, status, self.service.version)
+
+        blocks = encoded(await self.run(plan), list(request.ids))
+        while (block := await self.run(next, blocks, None)) is not None:
+            yield block
 
     @streaming("/encke.v1.PropagationService/PropagateCatalog")
     async def PropagateCatalog(self, request, context):
@@ -205,10 +207,35 @@ class PropagationServicer(_Base, propagation_pb2_grpc.PropagationServiceServicer
 
         indices, times, blocks = await self.run(plan)
         designations = self.service.catalog.designations
-        while (block := await self.run(next, blocks, None)) is not None:
-            offset, part, states, status = block
-            yield convert.catalog_block(offset, len(indices), part, [designations[k] for k in part], times, states,
-                                        status, self.service.version)
+
+        def encoded():  # encode on the worker thread too: it copies megabytes
+            for offset, part, states, status in blocks:
+                yield convert.catalog_block_bytes(offset, len(indices), part, [designations[k] for k in part], times,
+                                                  states, status, self.service.version)
+
+        messages = encoded()
+        while (message := await self.run(next, messages, None)) is not None:
+            yield message
+
+    @streaming("/encke.v1.PropagationService/Observe")
+    async def Observe(self, request, context):
+        model, observer, explicit, span = convert.observe_request(request)
+        if request.chunk_size < 0:
+            raise InvalidArgument("chunk_size", f"{request.chunk_size} is negative")
+
+        def plan():
+            indices = self.service.resolve(request.ids)
+            if span is not None:
+                times = self.service.trajectory_times(*span)
+            else:
+                times = params.times_jd(explicit, "times_tdb_jd")
+            return self.service.observing.chunks(indices, times, observer, model, request.apparent,
+                                                 request.chunk_size or None)
+
+        chunks = await self.run(plan)
+        ids = list(request.ids)
+        while (result := await self.run(next, chunks, None)) is not None:
+            yield convert.observe_chunk(ids, result, self.service.version)
 
     @streaming("/encke.v1.PropagationService/Follow")
     async def Follow(self, request_iterator, context):
@@ -247,6 +274,30 @@ class PropagationServicer(_Base, propagation_pb2_grpc.PropagationServiceServicer
             reader.cancel()
 
 
+def _serialize(message) -> bytes:
+    """Responses already encoded by convert.*_bytes pass through; messages are serialised."""
+    return message if isinstance(message, bytes) else message.SerializeToString()
+
+
+def _add_propagation_service(servicer, server) -> None:
+    """Register PropagationService like the generated add_..._to_server, but with `_serialize`
+    as every response serializer, so the bulk-state methods can yield pre-encoded bytes.
+    Handlers are derived from the service descriptor, so a new RPC in the proto is picked up."""
+    from google.protobuf import message_factory
+
+    descriptor = propagation_pb2.DESCRIPTOR.services_by_name["PropagationService"]
+    kinds = {(False, False): grpc.unary_unary_rpc_method_handler, (False, True): grpc.unary_stream_rpc_method_handler,
+             (True, False): grpc.stream_unary_rpc_method_handler, (True, True): grpc.stream_stream_rpc_method_handler}
+    handlers = {}
+    for method in descriptor.methods:
+        make = kinds[(method.client_streaming, method.server_streaming)]
+        request_class = message_factory.GetMessageClass(method.input_type)
+        handlers[method.name] = make(getattr(servicer, method.name), request_deserializer=request_class.FromString,
+                                     response_serializer=_serialize)
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(descriptor.full_name, handlers),))
+    server.add_registered_method_handlers(descriptor.full_name, handlers)
+
+
 async def create_grpc_server(service: Service, address: str = "127.0.0.1:0", *, token: str | None = None,
                              rate_limiter: RateLimiter | None = None, executor: Executor | None = None,
                              tls_cert: str | None = None, tls_key: str | None = None):
@@ -255,8 +306,7 @@ async def create_grpc_server(service: Service, address: str = "127.0.0.1:0", *, 
     server = grpc.aio.server(options=[("grpc.max_send_message_length", 256 * 2**20),
                                       ("grpc.max_receive_message_length", 8 * 2**20)])
     catalog_pb2_grpc.add_CatalogServiceServicer_to_server(CatalogServicer(service, executor, token, limiter), server)
-    propagation_pb2_grpc.add_PropagationServiceServicer_to_server(
-        PropagationServicer(service, executor, token, limiter), server)
+    _add_propagation_service(PropagationServicer(service, executor, token, limiter), server)
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     serving = health_pb2.HealthCheckResponse.SERVING if service.catalog is not None else \
@@ -274,4 +324,5 @@ async def create_grpc_server(service: Service, address: str = "127.0.0.1:0", *, 
         port = server.add_insecure_port(address)
     if port == 0:
         raise OSError(f"gRPC could not bind {address}")
+    server.encke_health = health  # the runner turns it NOT_SERVING on shutdown
     return server, port

@@ -21,7 +21,7 @@ from fastapi import FastAPI, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 
-from . import logs, params
+from . import logs, observing, params
 from .errors import InvalidArgument, LimitExceeded, ServiceError, Unauthenticated
 from .follow import FRAME_INTERVAL_S, FollowSession
 from .limits import RateLimiter
@@ -29,6 +29,7 @@ from .service import Selection, Service
 
 _log = logging.getLogger("encke.server.http")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+FORMATS = ("json", "f32", "f64")  # bulk endpoints: JSON, or packed little-endian floats
 _OPEN_PATHS = ("/docs", "/openapi.json", "/docs/oauth2-redirect", "/redoc", "/api/health")
 
 _NOT_BUILT = """<!doctype html><html><head><meta charset="utf-8"><title>encke</title></head>
@@ -79,6 +80,14 @@ def create_app(service: Service, *, token: str | None = None, rate_limiter: Rate
         """Run `fn` on the worker pool and encode its result (numpy arrays, NaN -> null)."""
         result = await run(fn)
         return result if isinstance(result, Response) else NanSafeJSON(result)
+
+    def binary(values: np.ndarray, fmt: str, headers: dict) -> Response:
+        """Packed little-endian float32/float64 of `values` (C order), NaN kept, with X-Encke-* headers."""
+        body = np.ascontiguousarray(values, dtype="<f4" if fmt == "f32" else "<f8").tobytes()
+        headers = {k: str(v) for k, v in headers.items()}
+        headers["X-Encke-Catalog-Version"] = service.version
+        headers["Access-Control-Expose-Headers"] = ", ".join(sorted(headers))
+        return Response(body, media_type="application/octet-stream", headers=headers)
 
     def authorized(header: str | None) -> bool:
         if not token:
@@ -167,6 +176,18 @@ def create_app(service: Service, *, token: str | None = None, rate_limiter: Rate
 
         return await answer(work)
 
+    @app.get("/api/comets/{id:path}/observe", summary="Observer ephemeris: RA/Dec, distances, elongation, magnitude")
+    async def observe(id: str, time: str | None = None, start: str | None = None, stop: str | None = None,
+                      step: str | None = None, observer: str | None = None, model: str | None = None,
+                      apparent: str | None = None):
+        def work():
+            index = service.index_of(id)
+            m, flag = params.model(model), params.flag(apparent, "apparent")
+            times = observing.times_from_query(service, time, start, stop, step)
+            return service.observing.ephemeris_json(index, times, observer, m, flag)
+
+        return await answer(work)
+
     @app.get("/api/comets/{id:path}/orbit", summary="One two-body orbit line")
     async def orbit(id: str, samples: int = 256):
         def work():
@@ -183,17 +204,23 @@ def create_app(service: Service, *, token: str | None = None, rate_limiter: Rate
         return await answer(work)
 
     @app.get("/api/catalog/positions", summary="Every comet's position at one time (flat x,y,z)")
-    async def catalog_positions(time: str | None = None, model: str | None = None):
+    async def catalog_positions(time: str | None = None, model: str | None = None, format: str | None = None):
         def work():
-            t, m = params.time_or_now(time), params.model(model)
+            t, m, fmt = params.time_or_now(time), params.model(model), params.choice(format, "format", FORMATS, "json")
             pos = service.catalog_positions(t, m)
+            if fmt != "json":
+                return binary(pos, fmt, {"X-Encke-Count": len(pos), "X-Encke-Time-Jd": repr(float(t))})
             return {"time_jd": t, "catalog_version": service.version, "count": len(pos), "positions": pos.reshape(-1)}
 
         return await answer(work)
 
     @app.get("/api/catalog/orbits", summary="Every comet's orbit line (flat x,y,z per sample)")
-    async def catalog_orbits(samples: int = 128):
+    async def catalog_orbits(samples: int = 128, format: str | None = None):
         def work():
+            fmt = params.choice(format, "format", FORMATS, "json")
+            if fmt != "json":
+                lines = service.catalog_orbits(samples)
+                return binary(lines, fmt, {"X-Encke-Count": lines.shape[0], "X-Encke-Samples": samples})
             key = (service.version, samples)
             body = rendered.get(key)
             if body is None:  # ~9 MB of JSON for 1,163 comets x 128: encode once per catalog and size

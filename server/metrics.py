@@ -52,6 +52,7 @@ class Metrics:
         self.chunks_computed = 0
         self.streams_open = 0
         self.cache = None  # set by the service: an object with hits, misses
+        self.warmup_seconds: float | None = None  # set by warmup.warm_up when it finishes
         install_jit_listener()
 
     def observe(self, transport: str, method: str, code: str, seconds: float) -> None:
@@ -101,6 +102,9 @@ class Metrics:
             lines.append(f"encke_stream_chunks_computed_total {self.chunks_computed}")
             head("encke_streams_open", "gauge", "Streams open now (gRPC streams and WebSockets).")
             lines.append(f"encke_streams_open {self.streams_open}")
+        if self.warmup_seconds is not None:
+            head("encke_warmup_seconds", "gauge", "Seconds the start-up warm-up (compilation) took.")
+            lines.append(f"encke_warmup_seconds {self.warmup_seconds:.6f}")
         cache = self.cache
         if cache is not None:
             hits, misses = cache.hits, cache.misses

@@ -1,8 +1,15 @@
 """Run both transports in one process and one asyncio loop: `encke serve`.
 
 uvicorn's `Server.serve()` and a `grpc.aio` server share the loop; engine work runs on one
-bounded thread pool that both use. uvicorn handles SIGINT/SIGTERM; when it returns, the gRPC
-server is stopped with a short grace period so open streams end cleanly.
+bounded thread pool that both use. Start-up: both servers bind, print their URLs (the real
+ports, also with port 0), then the warm-up (warmup.py) compiles the common shapes on the pool
+while requests are already served; /api/health says "warming" until it is done.
+
+Shutdown (SIGINT/SIGTERM): uvicorn stops accepting, lets in-flight HTTP requests finish (at
+most SHUTDOWN_GRACE_S) and closes WebSockets; then gRPC health turns NOT_SERVING (so a load
+balancer drains this replica), and the gRPC server stops with the same grace: streams that
+finish within it complete, the rest are cancelled (the client sees CANCELLED), and their
+computation stops at the next chunk. The process then exits with status 0.
 """
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ import asyncio
 import dataclasses
 import os
 import sys
+import threading
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 
@@ -33,6 +41,10 @@ class ServeConfig:
     limits: ServerLimits = dataclasses.field(default_factory=ServerLimits)
     log_level: str = "info"
     static_dir: str | None = None  # the built viewer; None: the package's server/static
+    warmup: bool = True  # compile the common shapes at start-up (warmup.py)
+
+
+SHUTDOWN_GRACE_S = 2.0  # seconds in-flight requests and streams get to finish on SIGTERM
 
 
 def catalog_path(explicit: str | None) -> tuple[str | None, str]:
@@ -98,7 +110,8 @@ async def serve(config: ServeConfig, service: Service | None = None, ready=None)
                      static_dir=Path(config.static_dir) if config.static_dir else None)
     uv_config = uvicorn.Config(app, host=config.host, port=config.port, log_level=config.log_level,
                                access_log=False, ssl_certfile=config.tls_cert if tls else None,
-                               ssl_keyfile=config.tls_key if tls else None, ws="websockets-sansio")
+                               ssl_keyfile=config.tls_key if tls else None, ws="websockets-sansio",
+                               timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
     http_server = _http_server(uv_config)
     grpc_server = None
     grpc_port = None
@@ -109,6 +122,7 @@ async def serve(config: ServeConfig, service: Service | None = None, ready=None)
             service, f"{config.host}:{config.grpc_port}", token=config.token, rate_limiter=limiter,
             executor=executor, tls_cert=config.tls_cert, tls_key=config.tls_key)
         await grpc_server.start()
+    service.warming = config.warmup  # before the first request can ask for /api/health
     http_task = asyncio.create_task(http_server.serve())
     while not http_server.started and not http_task.done():
         await asyncio.sleep(0.02)
@@ -127,13 +141,41 @@ async def serve(config: ServeConfig, service: Service | None = None, ready=None)
         print(f"encke: cache   {service.cache.describe()}", flush=True)
         if service.catalog is None:
             print(f"encke: catalog not loaded: {service.catalog_error}", file=sys.stderr, flush=True)
+            print("encke: serving the planets only; to get a catalog run `encke fetch`, or pass --catalog PATH "
+                  "or set ENCKE_CATALOG=PATH", file=sys.stderr, flush=True)
         else:
             print(f"encke: catalog {len(service.catalog)} comets, version {service.version}", flush=True)
         if ready is not None:
             ready(port, grpc_port, http_server)  # http_server.should_exit = True stops everything
+    stop_warming = threading.Event()
+    warm_task = asyncio.create_task(_warm(service, executor, stop_warming)) if config.warmup else None
     try:
         await http_task
     finally:
+        stop_warming.set()
+        service.warming = False
         if grpc_server is not None:
-            await grpc_server.stop(grace=1.0)
+            health = getattr(grpc_server, "encke_health", None)
+            if health is not None:
+                await health.enter_graceful_shutdown()  # every service NOT_SERVING: balancers drain us
+            await grpc_server.stop(grace=SHUTDOWN_GRACE_S)
+        if warm_task is not None:
+            warm_task.cancel()
+        # stop() returns while the RPC tasks it cancelled are still unwinding; let them finish here
+        # rather than be cancelled again by asyncio.run's teardown (grpc prints those as tracebacks)
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
+        if others:
+            await asyncio.wait(others, timeout=SHUTDOWN_GRACE_S)
         executor.shutdown(wait=False, cancel_futures=True)
+
+
+async def _warm(service: Service, executor, stop) -> None:
+    """Run warmup.warm_up on the pool and print what it did."""
+    from .warmup import warm_up
+
+    print("encke: warm-up: compiling the common request shapes (requests are served meanwhile)", flush=True)
+    loop = asyncio.get_running_loop()
+    result = await loop.run_in_executor(executor, warm_up, service, None, stop)
+    failed = f"; failed: {', '.join(result['failed'])}" if result["failed"] else ""
+    print(f"encke: warm-up done in {result['seconds']:.1f} s ({result['compilations']} compilations){failed}",
+          flush=True)

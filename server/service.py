@@ -88,6 +88,10 @@ class Service:
         self._ephemeris = None
         self._lock = threading.Lock()
         self._orbits: dict[int, np.ndarray] = {}
+        from .observing import Observing
+
+        self.observing = Observing(self)  # observer ephemerides (observing.py)
+        self.warming = False  # set while warmup.warm_up runs: health says "warming"
 
     @classmethod
     def from_path(cls, path, **kwargs) -> "Service":
@@ -113,7 +117,9 @@ class Service:
         return self.catalog.version if self.catalog is not None else ""
 
     def health(self) -> dict:
-        return {"status": "ok" if self.catalog is not None else "no catalog",
+        """status: "no catalog", "warming" (start-up compilation under way; requests are served) or "ok"."""
+        status = "no catalog" if self.catalog is None else ("warming" if self.warming else "ok")
+        return {"status": status,
                 "catalog_version": self.version, "comets": len(self.catalog) if self.catalog is not None else 0}
 
     def select(self, sel: Selection) -> np.ndarray:
@@ -219,7 +225,10 @@ class Service:
         key = cache_mod.make_key(self.version, ids, model, frame, center, times)
         hit = self.cache.get(key)
         if hit is not None:
-            return cache_mod.unpack(hit)
+            try:
+                return cache_mod.unpack(hit)
+            except ValueError:  # not our format (a foreign writer, a truncated value): recompute
+                pass
         states, status = self._propagate(indices, times, model, frame, center)
         self.cache.put(key, cache_mod.pack(states, status))
         return states, status

@@ -2,7 +2,8 @@
 
     from encke.client import Client, EnckeError
 """
-_CLIENT_NAMES = ("Client", "EnckeError", "Clock", "CometPage", "TrajectoryChunk", "CatalogChunk", "FollowFrame")
+_CLIENT_NAMES = ("Client", "EnckeError", "Clock", "CometPage", "TrajectoryChunk", "CatalogChunk", "FollowFrame",
+                 "ObservationChunk")
 
 
 def __getattr__(name):

@@ -75,6 +75,34 @@ class FollowFrame:
 
 
 @dataclasses.dataclass(frozen=True)
+class ObservationChunk:
+    """Observer ephemeris of N comets at m epochs (one streamed chunk of `Client.observe`).
+
+    Per-comet arrays are (N, m); azimuth_deg, elevation_deg (N, m) and sun_elevation_deg (m,)
+    are None unless the observer is a site on the Earth.
+    """
+
+    ids: list[str]
+    times: np.ndarray  # (m,) TDB JD
+    ra_deg: np.ndarray  # astrometric ICRF, or apparent (true equator and equinox of date)
+    dec_deg: np.ndarray
+    delta_au: np.ndarray  # observer distance
+    r_au: np.ndarray  # heliocentric distance
+    rdot_km_s: np.ndarray
+    deldot_km_s: np.ndarray
+    elongation_deg: np.ndarray  # Sun-observer-comet
+    phase_deg: np.ndarray  # Sun-comet-observer
+    tmag: np.ndarray  # total magnitude (NaN without H, K)
+    light_time_days: np.ndarray
+    status: np.ndarray  # (N,) engine status codes
+    observer: str  # the resolved observer's name
+    frame: str  # "ICRF" or "true equator and equinox of date"
+    azimuth_deg: np.ndarray | None = None
+    elevation_deg: np.ndarray | None = None
+    sun_elevation_deg: np.ndarray | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class Clock:
     """What Follow sends: model time `epoch` (TDB JD or ISO) now, running at `rate` days/s."""
 
@@ -203,6 +231,32 @@ class Client:
         call = self._prop.Follow(_clock_requests(clocks), metadata=self._metadata, timeout=timeout)
         return Stream(call, _follow_frame)
 
+    def observe(self, ids: Iterable[str], times=None, *, start=None, stop=None, step_days: float | None = None,
+                observer: "str | tuple" = "500", model: str = "kepler", apparent: bool = False,
+                chunk_size: int = 0, timeout: float | None = None) -> Stream:
+        """ObservationChunks of an observer ephemeris, at `times` or from start to stop every step_days.
+
+        observer: "500"/"earth" (geocentre), "sun", an MPC code ("G96"), or a site
+        (lon_deg, lat_deg[, height_m]) on WGS84. Numbers are the engine's `encke.observe`.
+        """
+        ranged = (start, stop, step_days)
+        if (times is None) == all(v is None for v in ranged) or (times is None and None in ranged):
+            raise ValueError("observe: give either times, or start, stop and step_days")
+        request = propagation_pb2.ObserveRequest(ids=list(ids), apparent=apparent, chunk_size=chunk_size,
+                                                 model=_options(model, "ecliptic", "sun").model)
+        if times is not None:
+            request.times_tdb_jd.extend(_times(times))
+        else:
+            t0, t1 = _times([start, stop])
+            request.range.CopyFrom(propagation_pb2.TimeRange(start_tdb_jd=t0, stop_tdb_jd=t1, step_days=step_days))
+        if isinstance(observer, (tuple, list)):
+            lon, lat, *height = observer
+            request.site.CopyFrom(propagation_pb2.Site(lon_deg=lon, lat_deg=lat, height_m=height[0] if height else 0.0))
+        else:
+            request.observer = str(observer)
+        call = self._prop.Observe(request, metadata=self._metadata, timeout=timeout)
+        return Stream(call, _observation_chunk)
+
     def health(self, service: str = "", timeout: float | None = 5.0) -> str:
         """The grpc.health.v1 status name of `service` ("" = the server): SERVING, NOT_SERVING..."""
         from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -256,6 +310,11 @@ def _trajectory_chunk(block) -> TrajectoryChunk:
 def _catalog_chunk(msg) -> CatalogChunk:
     ids, times, states, status = convert.state_block_arrays(msg.block)
     return CatalogChunk(msg.offset, msg.total, np.array(msg.indices, dtype=np.int64), ids, times, states, status)
+
+
+def _observation_chunk(msg) -> ObservationChunk:
+    arrays = convert.observe_chunk_arrays(msg)
+    return ObservationChunk(**arrays)
 
 
 def _follow_frame(msg) -> FollowFrame:

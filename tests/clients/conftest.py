@@ -34,6 +34,12 @@ def running_grpc_server(service, token=None):
         loop.close()
 
 
+@pytest.fixture(scope="session")
+def grpc_server():
+    """running_grpc_server, for tests that configure their own service."""
+    return running_grpc_server
+
+
 @pytest.fixture(scope="module")
 def catalog_server(shared_data):
     """An open (no token) server over the 2024 MPC file."""

@@ -1,7 +1,4 @@
 """The typed client (encke.client.Client) against a real gRPC server on a free port."""
-import asyncio
-import threading
-
 import grpc
 import numpy as np
 import pytest
@@ -12,33 +9,15 @@ T0 = 2460603.5
 
 
 @pytest.fixture(scope="module")
-def address(shared_data):
-    """A grpc.aio server over the 2024 catalog, running on its own loop in a thread."""
-    from encke.server.grpc_server import create_grpc_server
+def address(shared_data, grpc_server):
+    """A token-protected server over the 2024 catalog, limited to 3 ids per request."""
     from encke.server.limits import ServerLimits
     from encke.server.service import Service
 
     service = Service.from_path(shared_data / "cometels" / "CometEls-2024-09-07.txt",
                                 limits=ServerLimits(max_ids=3))
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    box = {}
-
-    async def main():
-        server, port = await create_grpc_server(service, "127.0.0.1:0", token="tok")
-        await server.start()
-        box["stop"], box["port"] = asyncio.Event(), port
-        started.set()
-        await box["stop"].wait()
-        await server.stop(0)
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
-    thread.start()
-    assert started.wait(60)
-    yield f"127.0.0.1:{box['port']}"
-    loop.call_soon_threadsafe(box["stop"].set)
-    thread.join(10)
-    loop.close()
+    with grpc_server(service, token="tok") as address:
+        yield address
 
 
 def test_errors_are_typed_with_code_and_message(address):

@@ -26,6 +26,7 @@ class LiveServer:
         from encke.server.runner import ServeConfig
 
         self.service = service
+        config.setdefault("warmup", False)  # tests that want it say so; the rest keep the CPU
         self.config = ServeConfig(port=0, grpc_port=0, log_level="warning", limits=service.limits, **config)
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._main, daemon=True)

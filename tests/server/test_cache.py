@@ -32,6 +32,11 @@ def test_pack_round_trip_is_exact():
     back_states, back_status = cache.unpack(cache.pack(states, status))
     assert back_states.tobytes() == states.tobytes()
     np.testing.assert_array_equal(back_status, status)
+    packed = cache.pack(states, status)
+    assert len(packed) == 22 + states.nbytes + 3 * 4  # header, the raw doubles, the int32 codes
+    for bad in (packed[:-1], b"\x93NUMPY" + packed[6:]):  # truncated; another format (.npy)
+        with pytest.raises(ValueError, match="state format"):
+            cache.unpack(bad)
 
 
 def test_keys_change_with_every_input():

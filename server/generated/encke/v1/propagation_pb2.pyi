@@ -79,3 +79,85 @@ class FollowUpdate(_message.Message):
     block: _common_pb2.StateBlock
     error: str
     def __init__(self, epoch_tdb_jd: _Optional[float] = ..., block: _Optional[_Union[_common_pb2.StateBlock, _Mapping]] = ..., error: _Optional[str] = ...) -> None: ...
+
+class TimeRange(_message.Message):
+    __slots__ = ("start_tdb_jd", "stop_tdb_jd", "step_days")
+    START_TDB_JD_FIELD_NUMBER: _ClassVar[int]
+    STOP_TDB_JD_FIELD_NUMBER: _ClassVar[int]
+    STEP_DAYS_FIELD_NUMBER: _ClassVar[int]
+    start_tdb_jd: float
+    stop_tdb_jd: float
+    step_days: float
+    def __init__(self, start_tdb_jd: _Optional[float] = ..., stop_tdb_jd: _Optional[float] = ..., step_days: _Optional[float] = ...) -> None: ...
+
+class Site(_message.Message):
+    __slots__ = ("lon_deg", "lat_deg", "height_m")
+    LON_DEG_FIELD_NUMBER: _ClassVar[int]
+    LAT_DEG_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_M_FIELD_NUMBER: _ClassVar[int]
+    lon_deg: float
+    lat_deg: float
+    height_m: float
+    def __init__(self, lon_deg: _Optional[float] = ..., lat_deg: _Optional[float] = ..., height_m: _Optional[float] = ...) -> None: ...
+
+class ObserveRequest(_message.Message):
+    __slots__ = ("ids", "times_tdb_jd", "range", "observer", "site", "model", "apparent", "chunk_size")
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    TIMES_TDB_JD_FIELD_NUMBER: _ClassVar[int]
+    RANGE_FIELD_NUMBER: _ClassVar[int]
+    OBSERVER_FIELD_NUMBER: _ClassVar[int]
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    APPARENT_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_SIZE_FIELD_NUMBER: _ClassVar[int]
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    times_tdb_jd: _containers.RepeatedScalarFieldContainer[float]
+    range: TimeRange
+    observer: str
+    site: Site
+    model: _common_pb2.Model
+    apparent: bool
+    chunk_size: int
+    def __init__(self, ids: _Optional[_Iterable[str]] = ..., times_tdb_jd: _Optional[_Iterable[float]] = ..., range: _Optional[_Union[TimeRange, _Mapping]] = ..., observer: _Optional[str] = ..., site: _Optional[_Union[Site, _Mapping]] = ..., model: _Optional[_Union[_common_pb2.Model, str]] = ..., apparent: _Optional[bool] = ..., chunk_size: _Optional[int] = ...) -> None: ...
+
+class ObserveChunk(_message.Message):
+    __slots__ = ("ids", "times_tdb_jd", "ra_deg", "dec_deg", "delta_au", "r_au", "rdot_km_s", "deldot_km_s", "elongation_deg", "phase_deg", "tmag", "light_time_days", "azimuth_deg", "elevation_deg", "sun_elevation_deg", "status", "observer", "frame", "catalog_version")
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    TIMES_TDB_JD_FIELD_NUMBER: _ClassVar[int]
+    RA_DEG_FIELD_NUMBER: _ClassVar[int]
+    DEC_DEG_FIELD_NUMBER: _ClassVar[int]
+    DELTA_AU_FIELD_NUMBER: _ClassVar[int]
+    R_AU_FIELD_NUMBER: _ClassVar[int]
+    RDOT_KM_S_FIELD_NUMBER: _ClassVar[int]
+    DELDOT_KM_S_FIELD_NUMBER: _ClassVar[int]
+    ELONGATION_DEG_FIELD_NUMBER: _ClassVar[int]
+    PHASE_DEG_FIELD_NUMBER: _ClassVar[int]
+    TMAG_FIELD_NUMBER: _ClassVar[int]
+    LIGHT_TIME_DAYS_FIELD_NUMBER: _ClassVar[int]
+    AZIMUTH_DEG_FIELD_NUMBER: _ClassVar[int]
+    ELEVATION_DEG_FIELD_NUMBER: _ClassVar[int]
+    SUN_ELEVATION_DEG_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    OBSERVER_FIELD_NUMBER: _ClassVar[int]
+    FRAME_FIELD_NUMBER: _ClassVar[int]
+    CATALOG_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    times_tdb_jd: _containers.RepeatedScalarFieldContainer[float]
+    ra_deg: _containers.RepeatedScalarFieldContainer[float]
+    dec_deg: _containers.RepeatedScalarFieldContainer[float]
+    delta_au: _containers.RepeatedScalarFieldContainer[float]
+    r_au: _containers.RepeatedScalarFieldContainer[float]
+    rdot_km_s: _containers.RepeatedScalarFieldContainer[float]
+    deldot_km_s: _containers.RepeatedScalarFieldContainer[float]
+    elongation_deg: _containers.RepeatedScalarFieldContainer[float]
+    phase_deg: _containers.RepeatedScalarFieldContainer[float]
+    tmag: _containers.RepeatedScalarFieldContainer[float]
+    light_time_days: _containers.RepeatedScalarFieldContainer[float]
+    azimuth_deg: _containers.RepeatedScalarFieldContainer[float]
+    elevation_deg: _containers.RepeatedScalarFieldContainer[float]
+    sun_elevation_deg: _containers.RepeatedScalarFieldContainer[float]
+    status: _containers.RepeatedScalarFieldContainer[int]
+    observer: str
+    frame: str
+    catalog_version: str
+    def __init__(self, ids: _Optional[_Iterable[str]] = ..., times_tdb_jd: _Optional[_Iterable[float]] = ..., ra_deg: _Optional[_Iterable[float]] = ..., dec_deg: _Optional[_Iterable[float]] = ..., delta_au: _Optional[_Iterable[float]] = ..., r_au: _Optional[_Iterable[float]] = ..., rdot_km_s: _Optional[_Iterable[float]] = ..., deldot_km_s: _Optional[_Iterable[float]] = ..., elongation_deg: _Optional[_Iterable[float]] = ..., phase_deg: _Optional[_Iterable[float]] = ..., tmag: _Optional[_Iterable[float]] = ..., light_time_days: _Optional[_Iterable[float]] = ..., azimuth_deg: _Optional[_Iterable[float]] = ..., elevation_deg: _Optional[_Iterable[float]] = ..., sun_elevation_deg: _Optional[_Iterable[float]] = ..., status: _Optional[_Iterable[int]] = ..., observer: _Optional[str] = ..., frame: _Optional[str] = ..., catalog_version: _Optional[str] = ...) -> None: ...

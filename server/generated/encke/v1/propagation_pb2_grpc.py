@@ -55,6 +55,11 @@ class PropagationServiceStub:
                 request_serializer=encke_dot_v1_dot_propagation__pb2.FollowRequest.SerializeToString,
                 response_deserializer=encke_dot_v1_dot_propagation__pb2.FollowUpdate.FromString,
                 _registered_method=True)
+        self.Observe = channel.unary_stream(
+                '/encke.v1.PropagationService/Observe',
+                request_serializer=encke_dot_v1_dot_propagation__pb2.ObserveRequest.SerializeToString,
+                response_deserializer=encke_dot_v1_dot_propagation__pb2.ObserveChunk.FromString,
+                _registered_method=True)
 
 
 class PropagationServiceServicer:
@@ -91,6 +96,15 @@ class PropagationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Observe(self, request, context):
+        """An observer ephemeris (RA/Dec, distances, range rates, elongation, phase, magnitude and,
+        for a site, azimuth and elevation) of one or more comets, streamed in chunks of epochs.
+        The numbers are those of the engine's encke.observe. Cancelling the call stops the work.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PropagationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -113,6 +127,11 @@ def add_PropagationServiceServicer_to_server(servicer, server):
                     servicer.Follow,
                     request_deserializer=encke_dot_v1_dot_propagation__pb2.FollowRequest.FromString,
                     response_serializer=encke_dot_v1_dot_propagation__pb2.FollowUpdate.SerializeToString,
+            ),
+            'Observe': grpc.unary_stream_rpc_method_handler(
+                    servicer.Observe,
+                    request_deserializer=encke_dot_v1_dot_propagation__pb2.ObserveRequest.FromString,
+                    response_serializer=encke_dot_v1_dot_propagation__pb2.ObserveChunk.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -223,6 +242,33 @@ class PropagationService:
             '/encke.v1.PropagationService/Follow',
             encke_dot_v1_dot_propagation__pb2.FollowRequest.SerializeToString,
             encke_dot_v1_dot_propagation__pb2.FollowUpdate.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Observe(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/encke.v1.PropagationService/Observe',
+            encke_dot_v1_dot_propagation__pb2.ObserveRequest.SerializeToString,
+            encke_dot_v1_dot_propagation__pb2.ObserveChunk.FromString,
             options,
             channel_credentials,
             insecure,

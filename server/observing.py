@@ -1,0 +1,123 @@
+"""Observer ephemerides in the service: where catalog comets appear in the sky.
+
+Transport-neutral, like service.py: the gRPC `Observe` stream and the HTTP
+`/api/comets/{id}/observe` endpoint both call `Observing`. The numbers are the engine's
+`encke.observe`, bit for bit: the comets' barycentric ICRF states come through the service's
+state cache (`Service.states(..., frame="icrf", center="ssb")`, the very call `observe` makes
+to `propagate`), and the geometry half is `encke.engine.observe.observe_states`.
+
+Errors name the field: an observer the engine cannot place (ObserverError) is
+InvalidArgument("observer"); epochs outside the planetary ephemeris (EphemerisCoverageError)
+are InvalidArgument("times").
+
+Units: times TDB Julian dates; angles degrees; distances au; range rates km/s.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from .errors import InvalidArgument
+
+# Observation attribute -> the name both transports use (unit in the suffix).
+COLUMNS = (("ra", "ra_deg"), ("dec", "dec_deg"), ("delta", "delta_au"), ("r", "r_au"), ("rdot", "rdot_km_s"),
+           ("deldot", "deldot_km_s"), ("elongation", "elongation_deg"), ("phase", "phase_deg"), ("tmag", "tmag"),
+           ("light_time", "light_time_days"))
+SITE_COLUMNS = (("azimuth", "azimuth_deg"), ("elevation", "elevation_deg"))
+
+
+def resolve_observer(spec=None, site: tuple | None = None):
+    """An engine `Observer` from a string ("500", "earth", "sun", "G96", "lon,lat[,h]") or a
+    (lon_deg, lat_deg, height_m) site; None and "" mean the geocentre."""
+    from encke.engine.observers import ObserverError, resolve_observer as engine_resolve
+
+    value = site if site is not None else (spec if spec not in (None, "") else "500")
+    try:
+        return engine_resolve(value)
+    except ObserverError as exc:
+        message = str(exc)
+        # engine messages start "observer: ..." or "observer latitude: ..."
+        problem = message[len("observer"):].lstrip(": ") if message.startswith("observer") else message
+        raise InvalidArgument("observer", problem) from None
+
+
+class Observing:
+    """Observer ephemerides of one service's catalog comets."""
+
+    def __init__(self, service):
+        self.service = service
+
+    def observe(self, indices: np.ndarray, times: np.ndarray, observer, model: str = "kepler",
+                apparent: bool = False):
+        """An engine Observation of catalog comets `indices` (N,) at TDB JD `times` (M,)."""
+        from encke.engine.ephemeris import EphemerisCoverageError
+        from encke.engine.observe import observe_states
+
+        service = self.service
+        index = service._require()
+        indices = np.asarray(indices, dtype=np.int64)
+        obs = observer if not isinstance(observer, (str, tuple, type(None))) else resolve_observer(observer)
+        eph = service.ephemeris()
+        try:
+            eph.check_coverage(np.asarray(times, dtype=np.float64))
+        except EphemerisCoverageError as exc:
+            raise InvalidArgument("times", str(exc)) from None
+        states, status = service.states(indices, times, model, "icrf", "ssb")
+        H = np.array([index.comets[k].H for k in indices], dtype=np.float64)
+        K = np.array([index.comets[k].K for k in indices], dtype=np.float64)
+        try:
+            return observe_states(states, times, obs, ephemeris=eph, H=H, K=K, apparent=bool(apparent),
+                                  status=status)
+        except EphemerisCoverageError as exc:
+            raise InvalidArgument("times", str(exc)) from None
+
+    def chunks(self, indices: np.ndarray, times: np.ndarray, observer, model: str = "kepler",
+               apparent: bool = False, chunk: int | None = None) -> Iterator:
+        """Lazily yields Observations of at most `chunk` epochs each (nothing before it is asked
+        for, so a cancelled stream stops within one chunk)."""
+        limits = self.service.limits
+        chunk = chunk or limits.chunk_samples
+        times = np.asarray(times, dtype=np.float64)
+        limits.check_samples(times.size, "times")
+        limits.check_object_epochs(len(indices), min(chunk, times.size))
+        obs = resolve_observer(observer) if isinstance(observer, (str, tuple, type(None))) else observer
+        for k in range(0, times.size, chunk):
+            result = self.observe(indices, times[k:k + chunk], obs, model, apparent)
+            self.service.metrics.chunk_computed()
+            yield result
+
+    def ephemeris_json(self, index: int, times: np.ndarray, observer, model: str = "kepler",
+                       apparent: bool = False) -> dict:
+        """The HTTP contract's /observe answer for one comet: (M,) arrays by name."""
+        from encke.engine import status as status_codes
+
+        service = self.service
+        times = np.asarray(times, dtype=np.float64)
+        service.limits.check_samples(times.size, "times")
+        result = self.observe(np.array([index]), times, observer, model, apparent)
+        out = {"id": service.summary(index)["id"], "observer": result.observer.name, "model": model,
+               "apparent": bool(apparent), "frame": result.frame,
+               "status": status_codes.describe(int(result.status[0])), "times_jd": result.times}
+        for attr, name in COLUMNS:
+            out[name] = getattr(result, attr)[0]
+        if result.elevation is not None:
+            for attr, name in SITE_COLUMNS:
+                out[name] = getattr(result, attr)[0]
+            out["sun_elevation_deg"] = result.sun_elevation
+        return out
+
+
+def times_from_query(service, time, start, stop, step) -> np.ndarray:
+    """(M,) TDB JD from `time=` or `start=&stop=&step=` (all three); none of them: now."""
+    from . import params
+
+    ranged = [v not in (None, "") for v in (start, stop, step)]
+    if time not in (None, "") and any(ranged):
+        raise InvalidArgument("time", "give either time= or start=, stop= and step=, not both")
+    if any(ranged):
+        if not all(ranged):
+            missing = [n for n, r in zip(("start", "stop", "step"), ranged) if not r][0]
+            raise InvalidArgument(missing, "start=, stop= and step= go together")
+        return service.trajectory_times(start, stop, step)
+    return np.array([params.time_or_now(time)])
