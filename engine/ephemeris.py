@@ -212,6 +212,18 @@ class Ephemeris:
         start, stop = self._span_s()
         return J2000_JD + start / DAY_S, J2000_JD + stop / DAY_S
 
+    def record_grid(self, target: int, center: int = 0) -> tuple[float, float] | None:
+        """(origin TDB JD, length days) of the fixed-length Chebyshev records of the segment
+        `target` relative to `center`, or None when there is not exactly one such segment.
+
+        The records' joins are where the body's interpolated path has kinks in its higher
+        derivatives (the pieces are fitted separately); an integrator can end steps on them.
+        """
+        segs = [s for s in self._meta.segments if s.target == target and s.center == center]
+        if len(segs) != 1:
+            return None
+        return J2000_JD + segs[0].init_s / DAY_S, segs[0].intlen_s / DAY_S
+
     # ---- coverage -----------------------------------------------------------------------
     def covers(self, t, targets=None):
         """Boolean array, t's shape: True where every body (or every one of `targets`) is
@@ -238,8 +250,9 @@ class Ephemeris:
             )
 
     # ---- evaluation ---------------------------------------------------------------------
-    def _segment_states(self, seg_ids, et):
-        """States of the given segments relative to their centres: (S, *et.shape, 3) km, km/s."""
+    def _segment_states(self, seg_ids, et, velocity: bool = True):
+        """States of the given segments relative to their centres: (S, *et.shape, 3) km, km/s.
+        velocity=False (static) skips the velocities (None), about half the work for type 2."""
         segs = [self._meta.segments[i] for i in seg_ids]
         expand = (slice(None),) + (None,) * et.ndim
         pos = [None] * len(segs)
@@ -255,18 +268,20 @@ class Ephemeris:
             # CSPICE SPKR02: record = INT((ET - INIT) / INTLEN), clamped to the last record.
             k = jnp.clip(jnp.floor((et - init) / intlen), 0, last).astype(jnp.int64)
             row = offset + k  # (G, *et.shape)
+            if not velocity and self._meta.types[table] == 3:
+                coef_tab = coef_tab[:, :3]  # position coefficients only
             coef = jnp.take(coef_tab, row, axis=0, mode="clip")  # (G, ..., ncomp, C)
             mid = jnp.take(mid_tab, row, axis=0, mode="clip")
             radius = jnp.take(radius_tab, row, axis=0, mode="clip")
             s = jnp.clip((et - mid) / radius, -1.0, 1.0)[..., None]
             if self._meta.types[table] == 2:
-                p, dp = _clenshaw(coef, s, derivative=True)
-                v = dp / radius[..., None]
+                p, dp = _clenshaw(coef, s, derivative=velocity)
+                v = dp / radius[..., None] if velocity else None
             else:
                 pv, _ = _clenshaw(coef, s, derivative=False)
-                p, v = pv[..., :3], pv[..., 3:]
+                p, v = pv[..., :3], (pv[..., 3:] if velocity else None)
             for j, k_ in enumerate(members):
-                pos[k_], vel[k_] = p[j], v[j]
+                pos[k_], vel[k_] = p[j], (v[j] if velocity else None)
         return pos, vel
 
     def state_many(self, targets, t):
@@ -281,26 +296,36 @@ class Ephemeris:
         for target in targets:
             self._chain(target)  # a clear error for a bad or unknown body, before tracing
         targets = tuple(operator.index(target) for target in targets)
-        return _state_many_jit(self, targets, jnp.asarray(t, dtype=jnp.float64))
+        return _state_many_jit(self, targets, jnp.asarray(t, dtype=jnp.float64), True)
 
-    def _state_many(self, targets, t):
-        """Body of state_many; jitted once per (layout, targets, shape) by _state_many_jit."""
+    def position_many(self, targets, t):
+        """Barycentric positions only, (K, ..., 3) au, ICRF: `state_many` without the
+        velocities, for about half the work (the force model needs no planet velocities)."""
+        for target in targets:
+            self._chain(target)
+        targets = tuple(operator.index(target) for target in targets)
+        return _state_many_jit(self, targets, jnp.asarray(t, dtype=jnp.float64), False)[0]
+
+    def _state_many(self, targets, t, velocity=True):
+        """Body of state_many; jitted once per (layout, targets, shape) by _state_many_jit.
+        velocity=False returns (positions, None)."""
         chains = [self._chain(target) for target in targets]
         et = (t - J2000_JD) * DAY_S
         seg_ids = sorted({i for chain in chains for i in chain})
         zero = jnp.zeros(t.shape + (3,), dtype=jnp.float64)
         if seg_ids:
-            seg_pos, seg_vel = self._segment_states(seg_ids, et)
+            seg_pos, seg_vel = self._segment_states(seg_ids, et, velocity)
             where = {i: n for n, i in enumerate(seg_ids)}
         pos, vel = [], []
         for chain in chains:
             p, v = zero, zero
             for n, i in enumerate(chain):  # sum along the chain, as CSPICE SPKGEO does
-                sp, sv = seg_pos[where[i]], seg_vel[where[i]]
+                sp = seg_pos[where[i]]
+                sv = seg_vel[where[i]] if velocity else zero
                 p, v = (sp, sv) if n == 0 else (p + sp, v + sv)
             pos.append(p / AU_KM)
             vel.append(v * _KM_S_TO_AU_DAY)
-        return jnp.stack(pos), jnp.stack(vel)
+        return jnp.stack(pos), (jnp.stack(vel) if velocity else None)
 
     def state(self, target: int, t):
         """Barycentric state of one body: (pos (..., 3) au, vel (..., 3) au/day), ICRF.
@@ -320,7 +345,7 @@ class Ephemeris:
 
 
 # Jitted here so that eager calls run as one compiled program; inside a caller's jit it inlines.
-_state_many_jit = jax.jit(Ephemeris._state_many, static_argnums=1)
+_state_many_jit = jax.jit(Ephemeris._state_many, static_argnums=(1, 3))
 
 
 def _build(path: Path) -> Ephemeris:

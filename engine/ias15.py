@@ -37,7 +37,11 @@ Design decisions (and where they differ from REBOUND):
   (the ephemeris' Chebyshev record boundaries); see engine/nbody.py for the measurements.
 - Dense output: every requested time inside an accepted step is filled from that step's
   polynomial x(h), v(h): steps are never shortened to hit output times (only the last step is
-  clipped to the lane's final time).
+  clipped to the lane's final time). The outputs are written at the start of the next loop
+  iteration, up to DENSE_WINDOW per lane and iteration (see `advance` for why).
+- The force may come split in two (`Force`): a time-only context (the ephemeris) computed
+  once per step node, and the state-dependent rest. The node times do not change between
+  predictor-corrector iterations, so the context is not recomputed in each of them.
 - `start` / `advance` / `result` expose the loop in rounds, so that a host can drop finished
   lanes between rounds (lane compaction, engine/nbody.py); `integrate` runs it to the end.
 - Per-lane status (engine/status.py): STEP_LIMIT when the attempt budget is spent,
@@ -74,7 +78,7 @@ SAFETY = 0.25  # REBOUND's safety_factor: reject below SAFETY * dt, grow at most
 PC_MAX_ITER = 12  # REBOUND's limit on predictor-corrector iterations
 PC_TOL = 1e-13  # converged when max|delta b6| / max|F| is below this (see module docstring)
 PC_ACCEPT = 1e-10  # ... and a step that ended above this is rejected (the iteration diverged)
-DENSE_WINDOW = 8  # output times filled per pass of the dense-output loop
+DENSE_WINDOW = 8  # output times a lane writes per loop iteration (see `advance`)
 
 
 def _fit_matrix_exact():
@@ -151,12 +155,35 @@ class Config(NamedTuple):
 
 class Result(NamedTuple):
     """states: (L, M, 6) x, v at the requested times (NaN where not reached); status: (L,)
-    int32; n_steps: (L,) accepted steps; n_attempts: (L,) steps tried (accepted + rejected)."""
+    int32; n_steps: (L,) accepted steps; n_attempts: (L,) steps tried (accepted + rejected);
+    n_evals: (L,) force evaluations (state-dependent part; one context per step node)."""
 
     states: jax.Array
     status: jax.Array
     n_steps: jax.Array
     n_attempts: jax.Array
+    n_evals: jax.Array
+
+
+class Force(NamedTuple):
+    """A force split in two, so that the time-only part is computed once per step node.
+
+    context(t, args) -> ctx: everything that depends on the time only (e.g. the planets'
+    positions from the ephemeris: by far the dearest part); accel(ctx, x, v, args) -> (a (3,),
+    encounter_ratio scalar): the rest. The predictor-corrector evaluates the nodes' contexts
+    once per step attempt and reuses them in every iteration (the node times do not change).
+    A plain callable force(t, x, v, args) is also accepted (its context is t).
+    """
+
+    context: Callable
+    accel: Callable
+
+
+def as_force(force) -> Force:
+    """A Force from a Force or from a plain force(t, x, v, args) callable."""
+    if isinstance(force, Force):
+        return force
+    return Force(lambda t, args: t, force)
 
 
 def dense(x0, v0, a0, b, dt, h):
@@ -186,10 +213,11 @@ class _Lane(NamedTuple):
     status: jax.Array
     n_steps: jax.Array
     n_attempts: jax.Array
+    n_evals: jax.Array
     done: jax.Array
 
 
-def _attempt(force, cfg: Config, lane: _Lane, epoch, tau_end, args):
+def _attempt(force: Force, cfg: Config, lane: _Lane, epoch, tau_end, args):
     """Try one step for one lane. Returns (new lane, step record for dense output, accepted).
 
     A lane that is already done runs no predictor-corrector iteration (its result is discarded),
@@ -197,7 +225,7 @@ def _attempt(force, cfg: Config, lane: _Lane, epoch, tau_end, args):
     sgn = jnp.sign(tau_end)
     remaining = tau_end - lane.tau
     t0 = epoch + lane.tau
-    a0, enc0 = force(t0, lane.x, lane.v, args)
+    a0, enc0 = force.accel(force.context(t0, args), lane.x, lane.v, args)
     # the next break (record boundary) ahead, at least ~1e-9 periods away
     u = (epoch - cfg.break_origin) + lane.tau
     period = jnp.where(jnp.isfinite(cfg.break_period), cfg.break_period, 1.0)
@@ -212,6 +240,7 @@ def _attempt(force, cfg: Config, lane: _Lane, epoch, tau_end, args):
     b = lane.b * ((dt / lane.dt) ** _POW)[:, None]
     h = jnp.asarray(NODES[1:])
     t_nodes = epoch + (lane.tau + dt * h)
+    ctx_nodes = jax.vmap(force.context, in_axes=(0, None))(t_nodes, args)
 
     def pc_cond(c):
         b_c, err, err_prev, it, _, _ = c
@@ -221,13 +250,13 @@ def _attempt(force, cfg: Config, lane: _Lane, epoch, tau_end, args):
     def pc_body(c):
         b_c, err, _, it, _, _ = c
         xs, vs = jax.vmap(lambda hh: dense(lane.x, lane.v, a0, b_c, dt, hh))(h)
-        fs, enc = jax.vmap(force, in_axes=(0, 0, 0, None))(t_nodes, xs, vs, args)
+        fs, enc = jax.vmap(force.accel, in_axes=(0, 0, 0, None))(ctx_nodes, xs, vs, args)
         b_new = jnp.asarray(_W) @ (fs - a0)
         scale = jnp.max(jnp.abs(fs))
         err_new = jnp.max(jnp.abs(b_new[6] - b_c[6])) / scale
         return b_new, err_new, err, it + 1, jnp.min(enc), fs - a0
 
-    b, err, _, _, enc, dfs = jax.lax.while_loop(
+    b, err, _, n_it, enc, dfs = jax.lax.while_loop(
         pc_cond, pc_body, (b, jnp.inf, jnp.inf, jnp.int32(0), jnp.inf, jnp.zeros((7, 3)))
     )
     pc_ok = err < PC_ACCEPT
@@ -282,6 +311,7 @@ def _attempt(force, cfg: Config, lane: _Lane, epoch, tau_end, args):
         status=status.astype(jnp.int32),
         n_steps=lane.n_steps + accepted.astype(jnp.int32),
         n_attempts=n_attempts,
+        n_evals=lane.n_evals + 1 + 7 * n_it,
         done=(status != st.OK) | (accepted & is_last),
     )
     record = (lane.tau, lane.x, lane.v, a0, b, dt)
@@ -295,6 +325,8 @@ class Carry(NamedTuple):
     lane: _Lane
     out: jax.Array  # (L, M, 6) outputs so far (NaN where not reached)
     k: jax.Array  # (L,) next output, as a position in `order`
+    stop: jax.Array  # (L,) outputs covered by the steps accepted so far (k < stop: pending)
+    step: tuple  # the last accepted step (tau0, x0, v0, a0, b, dt), leading axis L
     epoch: jax.Array  # (L,) TDB JD
     tau_end: jax.Array  # (L,) signed days
     order: jax.Array  # (L, M) output indices sorted along the lane's direction
@@ -321,64 +353,86 @@ def start(x0, v0, epoch, tau_end, dt0, times, cfg: Config = Config()) -> Carry:
         status=jnp.where(finite0, st.OK, st.NOT_CONVERGED).astype(jnp.int32),
         n_steps=jnp.zeros(L, jnp.int32),
         n_attempts=jnp.zeros(L, jnp.int32),
+        n_evals=jnp.zeros(L, jnp.int32),
         done=(tau_end == 0.0) | ~finite0,
     )  # fmt: skip
-    return Carry(lane, jnp.full((L, M, 6), jnp.nan), k0, epoch, tau_end, order, key, k_end)
+    step = (jnp.zeros(L), x0, v0, jnp.zeros_like(x0), jnp.zeros((L, 7, 3)), jnp.ones(L))
+    return Carry(lane, jnp.full((L, M, 6), jnp.nan), k0, k0, step, epoch, tau_end, order, key, k_end)
 
 
 def advance(force: Callable, carry: Carry, args, times, cfg: Config = Config(), max_iter=None) -> Carry:
     """Step every unfinished lane until all are done, or for at most max_iter attempts.
 
-    One `lax.while_loop`; each iteration tries one step on every lane (vmapped), keeps it
-    only for lanes not yet done, and fills the outputs the accepted steps cover.
+    One `lax.while_loop`; each iteration first writes up to DENSE_WINDOW pending outputs per
+    lane from the polynomial of the lane's last accepted step, then tries one step on every
+    lane (vmapped) and keeps it for the lanes that are not done and have no outputs pending
+    (a lane with more outputs inside one step than the window waits an iteration per window).
+    Design note: an inner loop that wrote all of a step's outputs at once carried the whole
+    (L, M, 6) output array through a nested while_loop, which XLA copied on every iteration:
+    that was 3/4 of the run time at M = 256 (measured), more than all the force evaluations.
     """
     L, M = carry.order.shape
+    force = as_force(force)
     attempt = jax.vmap(lambda ln, ep, te, a: _attempt(force, cfg, ln, ep, te, a))
     lane_ids = jnp.arange(L)
     order, key, k_end, epoch, tau_end = carry.order, carry.key, carry.k_end, carry.epoch, carry.tau_end
     tau_out = times[None, :] - epoch[:, None]
+    key_sorted = jnp.take_along_axis(key, order, axis=1)  # ascending along each lane
     limit = jnp.iinfo(jnp.int32).max if max_iter is None else max_iter
+    window = min(DENSE_WINDOW, M)
+    ev = jax.vmap(jax.vmap(dense, in_axes=(None, None, None, None, None, 0)))
 
-    def fill(c):
-        """Write every output time inside the just-accepted steps from their polynomials."""
-        out, k, rec, stop = c
-        tau_s, xs, vs, a0, b, dt = rec
-        idx = jnp.clip(k[:, None] + jnp.arange(DENSE_WINDOW)[None, :], 0, M - 1)  # (L, W)
-        col = jnp.take_along_axis(order, idx, axis=1)
-        ok = (k[:, None] + jnp.arange(DENSE_WINDOW)[None, :]) < stop[:, None]
+    def fill(out, k, stop, step):
+        """Write the outputs k .. min(k + window, stop) of every lane from its last step."""
+        tau_s, xs, vs, a0, b, dt = step
+        pos = k[:, None] + jnp.arange(window)[None, :]
+        col = jnp.take_along_axis(order, jnp.clip(pos, 0, M - 1), axis=1)  # (L, W)
+        ok = pos < stop[:, None]
         tq = jnp.take_along_axis(tau_out, col, axis=1)
         hq = jnp.where(ok, (tq - tau_s[:, None]) / dt[:, None], 0.0)
-        ev = jax.vmap(jax.vmap(dense, in_axes=(None, None, None, None, None, 0)))
         xq, vq = ev(xs, vs, a0, b, dt, hq)
-        val = jnp.concatenate([xq, vq], axis=-1)
         rows = jnp.where(ok, lane_ids[:, None], L)  # out of bounds: dropped
-        out = out.at[rows, col].set(val, mode="drop")
-        return out, jnp.minimum(k + DENSE_WINDOW, stop), rec, stop
+        out = out.at[rows, col].set(jnp.concatenate([xq, vq], axis=-1), mode="drop")
+        return out, jnp.minimum(k + window, stop)
 
     def body(c):
-        lane, out, k, it = c
+        lane, out, k, stop, step, it = c
+        out, k = fill(out, k, stop, step)
         new, rec, accepted = attempt(lane, epoch, tau_end, args)
-        active = ~lane.done
+        active = ~lane.done & (k >= stop)
         new = jax.tree_util.tree_map(
             lambda a, b: jnp.where(active.reshape(active.shape + (1,) * (a.ndim - 1)), a, b), new, lane
         )
         took = active & accepted
-        # outputs up to the new time: key <= |tau| along the lane
-        stop = jnp.where(took, jnp.sum(key <= jnp.abs(new.tau)[:, None], axis=1).astype(jnp.int32), k)
-        stop = jnp.minimum(stop, k_end)
-        out, k, _, _ = jax.lax.while_loop(lambda f: jnp.any(f[1] < f[3]), fill, (out, k, rec, stop))
-        return new, out, k, it + 1
+        step = jax.tree_util.tree_map(
+            lambda a, b: jnp.where(took.reshape(took.shape + (1,) * (a.ndim - 1)), a, b), rec, step
+        )
+        # outputs up to the new time: key <= |tau| along the lane (a binary search: the keys
+        # are sorted along each lane)
+        reach = jax.vmap(lambda ks, t: jnp.searchsorted(ks, t, side="right", method="scan_unrolled"))(
+            key_sorted, jnp.abs(new.tau)).astype(jnp.int32)
+        stop = jnp.where(took, jnp.minimum(reach, k_end), stop)
+        return new, out, k, stop, step, it + 1
 
-    lane, out, k, _ = jax.lax.while_loop(
-        lambda c: jnp.any(~c[0].done) & (c[3] < limit), body, (carry.lane, carry.out, carry.k, jnp.int32(0))
+    def cond(c):
+        lane, _, k, stop, _, it = c
+        return jnp.any(~lane.done | (k < stop)) & (it < limit)
+
+    lane, out, k, stop, step, _ = jax.lax.while_loop(
+        cond, body, (carry.lane, carry.out, carry.k, carry.stop, carry.step, jnp.int32(0))
     )
-    return carry._replace(lane=lane, out=out, k=k)
+    return carry._replace(lane=lane, out=out, k=k, stop=stop, step=step)
+
+
+def finished(carry: Carry) -> jax.Array:
+    """(L,) bool: lanes that are done and have written all their outputs."""
+    return carry.lane.done & (carry.k >= carry.stop)
 
 
 def result(carry: Carry) -> Result:
     """The Result of a (finished) Carry."""
     lane = carry.lane
-    return Result(carry.out, lane.status, lane.n_steps, lane.n_attempts)
+    return Result(carry.out, lane.status, lane.n_steps, lane.n_attempts, lane.n_evals)
 
 
 def integrate(force: Callable, x0, v0, epoch, tau_end, dt0, args, times, cfg: Config = Config()) -> Result:
@@ -386,7 +440,8 @@ def integrate(force: Callable, x0, v0, epoch, tau_end, dt0, args, times, cfg: Co
 
     force(t, x, v, args) -> (a (3,), encounter_ratio scalar) for ONE lane: t TDB JD, x (3,)
     au, v (3,) au/day; args is that lane's slice of `args`; encounter_ratio < 1 flags a close
-    encounter. x0, v0: (L, 3) states at epoch (L,) TDB JD. tau_end: (L,) signed end of the
+    encounter. Or a `Force` (context, accel) pair, whose time-only part is computed once per
+    step node. x0, v0: (L, 3) states at epoch (L,) TDB JD. tau_end: (L,) signed end of the
     integration relative to epoch (days; its sign is the lane's direction; 0: nothing to do).
     dt0: (L,) first step to try (days, positive). args: PyTree with leading axis L. times:
     (M,) TDB JD of the outputs; lane l fills those with 0 <= (t - epoch_l) / tau_end_l <= 1

@@ -29,10 +29,14 @@ Design decisions:
   are kept. (A heliocentric formulation avoids the Sun's kinks but was worse: the indirect
   terms of Mercury and the Moon vary on 88- and 27-day periods that long steps alias; Halley
   came out 850 km off instead of 3 km.)
-- Tolerance: the default epsilon = 1e-9 (REBOUND's) keeps Halley within 3.3 km of Horizons
-  over 8 years and the 26 regular adam_core objects within 6 m; halving it moves Halley by
-  metres. For many perihelion passages at small q, 1e-10 is tighter (Encke-like round trip over
-  2 x 7 years: 17 m at 1e-9, 0.9 m at 1e-10) for ~35% more steps.
+- Tolerance: the default epsilon is 1e-10, tighter than REBOUND's 1e-9. Measured on eight
+  catalog comets over 10 years (2P, 96P, 322P, 12P, 67P, 29P, C/2023 A3, 1P; DE421) against a
+  reference with epsilon = 1e-12 and steps ending on every record join: at 1e-9 2P/Encke was
+  34 m off and 67P 29 m, and halving epsilon moved them by 38 and 35 m; at 1e-10 every comet
+  is within 10 m of the reference and halving moves none by more than 6 m. The price is ~14%
+  more steps over the whole MPC catalog (most comets are far out, where max_step_days binds:
+  a longer cap lets steps straddle several of the Sun's record joins, 300 days put 29P 74 m
+  off). Halley stays 3.3 km from Horizons and the 26 regular adam_core objects within 6 m.
 - Close-encounter limit: the comet stops with CLOSE_ENCOUNTER inside `encounter_au` (default
   1e-3 au = 150,000 km, two Jupiter radii) of a planet system barycentre, the Earth or the Moon,
   or inside the Sun's photosphere (IAU 2015 nominal radius, 695,700 km). Closer than that, a
@@ -51,7 +55,6 @@ import numpy as np
 
 from . import batching, conics, constants, forces, ias15
 from . import status as st
-from .constants import J2000_JD
 from .elements import CometaryElements
 from .ephemeris import Ephemeris, load_ephemeris
 
@@ -61,7 +64,7 @@ SUN_INDEX = 0
 SUN_RADIUS_AU = 695_700.0 / constants.AU_KM  # IAU 2015 Resolution B3 nominal solar radius
 
 MIN_LANES = 8  # lanes per compiled call are padded to batching.bucket_size(n, MIN_LANES)
-MIN_TIMES = 256  # output times likewise: small requests share one compiled shape
+MIN_TIMES = 16  # output times likewise (a larger padded output array costs every loop iteration)
 # Lane compaction: every ROUND_ITERATIONS loop iterations the host drops finished lanes and
 # continues with the rest in the smallest of COMPACT_SIZES that holds them (a SIMD loop costs
 # its slowest lane times its width: without compaction 1,000 comets whose median needs 5
@@ -73,11 +76,13 @@ COMPACT_SIZES = (8, 32, 128, 512, 2048)
 class NBodyResult(NamedTuple):
     """states: (N, M, 6) barycentric ICRF x, y, z (au), vx, vy, vz (au/day) at the requested
     times (NaN rows for failed comets); status: (N,) int32 codes of engine/status.py;
-    n_steps: (N,) accepted integrator steps (both directions together)."""
+    n_steps: (N,) accepted integrator steps (both directions together); n_evals: (N,) force
+    evaluations (both directions)."""
 
     states: np.ndarray
     status: np.ndarray
     n_steps: np.ndarray
+    n_evals: np.ndarray
 
 
 def gm_table(eph: Ephemeris) -> np.ndarray:
@@ -98,33 +103,39 @@ def gm_table(eph: Ephemeris) -> np.ndarray:
 def sun_record_grid(eph: Ephemeris) -> tuple[float, float]:
     """(origin TDB JD, period days) of the Sun's Chebyshev record boundaries in `eph`, or
     (0, inf) when the Sun's barycentric state is not a single fixed-length segment."""
-    # Ephemeris keeps the segment layout in its static metadata; read it here (no public
-    # accessor yet).
-    segs = [s for s in eph._meta.segments if s.target == 10 and s.center == 0]
-    if len(segs) != 1:
-        return 0.0, math.inf
-    return J2000_JD + segs[0].init_s / constants.DAY_S, segs[0].intlen_s / constants.DAY_S
+    grid = eph.record_grid(10, 0)
+    return (0.0, math.inf) if grid is None else grid
 
 
-def _force_fn(eph, gm, limits, law, relativity, delay):
-    """The force callback of ias15 for one comet: (a (3,), encounter ratio)."""
+def _force_fn(eph, gm, limits, law, relativity, delay, planets):
+    """The force of ias15 for one comet, split into its time-only part (the ephemeris:
+    positions of every perturber and the Sun's velocity, for GR and non-grav) and the rest.
 
-    def force(t, x, v, p):
-        pos, vel = eph.state_many(TARGETS, t)
-        a = forces.acceleration(x, v, pos, gm, SUN_INDEX, vel[SUN_INDEX], p, law,
-                                relativity=relativity, delay=delay)
+    planets=False (static): the Sun alone, fixed at the origin (heliocentric two-body
+    problem; gm and limits are then the Sun's only, and the ephemeris is not evaluated)."""
+
+    def context(t, p):
+        if not planets:
+            return jnp.zeros((1, 3)), jnp.zeros(3)
+        pos = eph.position_many(TARGETS, t)
+        _, sun_vel = eph.state(TARGETS[SUN_INDEX], t)
+        return pos, sun_vel
+
+    def accel(ctx, x, v, p):
+        pos, sun_vel = ctx
+        a = forces.acceleration(x, v, pos, gm, SUN_INDEX, sun_vel, p, law, relativity=relativity, delay=delay)
         return a, forces.encounter_ratio(x, pos, limits)
 
-    return force
+    return ias15.Force(context, accel)
 
 
 _start = jax.jit(ias15.start)
 
 
-@functools.partial(jax.jit, static_argnames=("relativity", "delay"))
-def _advance(eph, gm, limits, carry, params, times, cfg, law, max_iter, *, relativity, delay):
+@functools.partial(jax.jit, static_argnames=("relativity", "delay", "planets"), donate_argnames=("carry",))
+def _advance(eph, gm, limits, carry, params, times, cfg, law, max_iter, *, relativity, delay, planets):
     """Jitted core: up to max_iter iterations of the batched IAS15 loop (ias15.advance)."""
-    force = _force_fn(eph, gm, limits, law, relativity, delay)
+    force = _force_fn(eph, gm, limits, law, relativity, delay, planets)
     return ias15.advance(force, carry, params, times, cfg, max_iter)
 
 
@@ -137,10 +148,11 @@ def _compact_size(n_active: int) -> int:
 
 def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", nongrav_params=None,
                            relativity: bool = True, law: forces.NonGravLaw = forces.NonGravLaw(),
-                           epsilon: float = 1e-9, min_step_days: float = 1e-7,
+                           epsilon: float = 1e-10, min_step_days: float = 1e-7,
                            max_step_days: float = 100.0, max_steps: int = 50_000,
                            encounter_au: float = 1e-3, record_breaks: bool = True,
-                           break_within_au: float = 3.0, max_lanes: int = 2048) -> NBodyResult:
+                           break_within_au: float = 3.0, max_lanes: int = 2048,
+                           planets: bool = True) -> NBodyResult:
     """Integrate barycentric ICRF states to the requested times.
 
     states0: (N, 6) au, au/day at epochs (N,) TDB JD; times_tdb: (M,) TDB JD, any order;
@@ -148,7 +160,11 @@ def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", non
     epsilon; step bounds (days); attempt budget per lane; close-encounter limit (au); lanes
     per compiled call (larger inputs are processed in chunks of that size); record_breaks: within
     ~break_within_au of the Sun (where the Sun's pull exceeds GM/R^2), end steps on the Sun's
-    Chebyshev record boundaries (module docstring).
+    Chebyshev record boundaries (module docstring). planets=False: the Sun alone (no planets,
+    no Moon), as the two-body problem of the comet about the Sun: the integration runs in
+    heliocentric coordinates and the ephemeris' Sun only converts the states from and to the
+    barycentric frame (a check against two-body propagation; relativity and non-grav still
+    apply unless switched off).
     Returns NBodyResult (numpy arrays).
     """
     eph = ephemeris if isinstance(ephemeris, Ephemeris) else load_ephemeris(ephemeris)
@@ -184,10 +200,17 @@ def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", non
     # outputs, filled lane by lane
     out = np.full((n, times.size, 6), np.nan)
     n_steps = np.zeros(n, np.int64)
+    n_evals = np.zeros(n, np.int64)
     gm = gm_table(eph)
     limits = np.full(len(TARGETS), encounter_au)
     limits[SUN_INDEX] = SUN_RADIUS_AU
     origin, period = sun_record_grid(eph)
+    if not planets:  # two-body about a Sun at rest at the origin: no kinks, no planets
+        gm, limits, period = gm[SUN_INDEX : SUN_INDEX + 1], limits[SUN_INDEX : SUN_INDEX + 1], math.inf
+        states0 = states0.copy()
+        if ok.any():
+            sp, sv = eph.state(10, epochs[ok])
+            states0[ok] -= np.concatenate([np.asarray(sp), np.asarray(sv)], axis=1)
     cfg = ias15.Config(epsilon=epsilon, min_dt=min_step_days, max_dt=max_step_days, max_steps=max_steps,
                        break_origin=origin, break_period=period if record_breaks else math.inf,
                        break_min_accel=constants.GM_SUN / break_within_au**2)
@@ -197,7 +220,10 @@ def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", non
     law_j = forces.NonGravLaw(*[jnp.asarray(float(v)) for v in law])
 
     if lane_obj.size:
-        sun_p, sun_v = (np.asarray(a) for a in eph.state(10, epochs[lane_obj]))
+        if planets:
+            sun_p, sun_v = (np.asarray(a) for a in eph.state(10, epochs[lane_obj]))
+        else:
+            sun_p = sun_v = 0.0
         r_h = np.linalg.norm(states0[lane_obj, :3] - sun_p, axis=1)
         v_h = np.linalg.norm(states0[lane_obj, 3:] - sun_v, axis=1)
         # first trial step: a small fraction of the local orbital timescale
@@ -218,11 +244,12 @@ def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", non
         lane_states = np.full((n_l, times.size, 6), np.nan)
         lane_status = np.zeros(n_l, np.int32)
         lane_steps = np.zeros(n_l, np.int64)
+        lane_evals = np.zeros(n_l, np.int64)
         rows = np.concatenate([np.arange(n_l), np.full(pad, -1)])  # row -> lane j (-1: padding)
         while True:
             carry = _advance(eph, jnp.asarray(gm), jnp.asarray(limits), carry, params, jnp.asarray(times_p),
-                             cfg, law_j, ROUND_ITERATIONS, relativity=relativity, delay=delay)
-            done = np.asarray(carry.lane.done)
+                             cfg, law_j, ROUND_ITERATIONS, relativity=relativity, delay=delay, planets=planets)
+            done = np.asarray(ias15.finished(carry))  # done, and every output written
             active = ~done & (rows >= 0)
             size = _compact_size(int(active.sum()))
             if active.any() and 2 * size > len(rows):
@@ -233,6 +260,7 @@ def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", non
                 lane_states[rows[fin]] = np.asarray(carry.out)[fin][:, : times.size]
                 lane_status[rows[fin]] = np.asarray(carry.lane.status)[fin]
                 lane_steps[rows[fin]] = np.asarray(carry.lane.n_steps)[fin]
+                lane_evals[rows[fin]] = np.asarray(carry.lane.n_evals)[fin]
             if not active.any():
                 break
             keep = np.nonzero(active)[0]
@@ -247,12 +275,16 @@ def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", non
             if lane_status[j] != st.OK and status[o] == st.OK:
                 status[o] = lane_status[j]
             n_steps[o] += lane_steps[j]
+            n_evals[o] += lane_evals[j]
 
     # times equal to the epoch are the initial state itself
     for o in np.nonzero(ok)[0]:
         out[o, times == epochs[o]] = states0[o]
+    if not planets:  # back from heliocentric to barycentric
+        sp, sv = eph.state(10, times)
+        out += np.concatenate([np.asarray(sp), np.asarray(sv)], axis=1)[None]
     out[status != st.OK] = np.nan
-    return NBodyResult(out, status, n_steps)
+    return NBodyResult(out, status, n_steps, n_evals)
 
 
 def propagate_nbody(elements: CometaryElements, times_tdb, *, ephemeris="de421", nongrav: bool = True,
@@ -268,7 +300,7 @@ def propagate_nbody(elements: CometaryElements, times_tdb, *, ephemeris="de421",
         asteroids: the 16 massive asteroids (sb441-n16) as perturbers; not available in this
             build (its kernel is not shipped): True raises ValueError.
         options: passed to `propagate_states_nbody` (epsilon, min_step_days, max_step_days,
-            max_steps, encounter_au, relativity, law, max_lanes).
+            max_steps, encounter_au, relativity, law, max_lanes, planets, record_breaks).
     Returns:
         (states, status): states (N, M, 6) float64 numpy, BARYCENTRIC ICRF, au and au/day
         (NaN rows where status != OK); status (N,) int32 codes of engine/status.py.
@@ -310,4 +342,4 @@ def _propagate_elements(elements, times_tdb, *, ephemeris="de421", nongrav=True,
     status[~good] = st.INVALID_ELEMENTS
     states = res.states.copy()
     states[~good] = np.nan
-    return NBodyResult(states, status, res.n_steps)
+    return NBodyResult(states, status, res.n_steps, res.n_evals)
