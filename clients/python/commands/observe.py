@@ -35,6 +35,9 @@ def register(subparsers) -> None:
     p.add_argument("--start", required=True, help="first time, UTC (YYYY-MM-DD or YYYY-MM-DDTHH:MM)")
     p.add_argument("--stop", required=True, help="last time, UTC (inclusive)")
     p.add_argument("--step", default="1d", help="time step: a number and a unit m, h or d (default %(default)s)")
+    p.add_argument("--server", metavar="HOST:PORT",
+                   help="ask a running `encke serve` (gRPC Observe) instead of computing here")
+    p.add_argument("--token", help="bearer token for --server")
     p.add_argument("--apparent", action="store_true",
                    help="apparent RA/Dec (aberration, precession-nutation: true equator and equinox of date)")
     p.set_defaults(func=run)
@@ -130,6 +133,37 @@ def _text(comet, obs, rows, times_utc, model, out) -> None:
         print(line, file=out)
 
 
+def _observe_on_server(args, times_tdb):
+    """(comet, observation) from a running `encke serve` over gRPC, with the attributes of
+    Comet and Observation that the formatters read; the numbers are the server's engine's."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from encke.client.client import Client
+
+    with Client(args.server, token=args.token) as client:
+        c = client.get_comet(args.comet)
+        chunks = list(client.observe([c.designation], times=times_tdb, observer=args.observer, model=args.model,
+                                     apparent=args.apparent))
+    site = chunks[0].elevation_deg is not None
+
+    def joined(name):
+        return np.concatenate([getattr(chunk, name) for chunk in chunks], axis=-1)
+
+    obs = SimpleNamespace(
+        times=joined("times"), ra=joined("ra_deg"), dec=joined("dec_deg"), delta=joined("delta_au"),
+        r=joined("r_au"), rdot=joined("rdot_km_s"), deldot=joined("deldot_km_s"),
+        elongation=joined("elongation_deg"), phase=joined("phase_deg"), tmag=joined("tmag"),
+        azimuth=joined("azimuth_deg") if site else None, elevation=joined("elevation_deg") if site else None,
+        sun_elevation=joined("sun_elevation_deg") if site else None,
+        status=np.max([chunk.status for chunk in chunks], axis=0), apparent=args.apparent,
+        frame=chunks[0].frame, observer=SimpleNamespace(name=chunks[0].observer))
+    comet = SimpleNamespace(designation=c.designation, name=c.name,
+                            H=c.h_mag if c.HasField("h_mag") else None, K=c.k_slope if c.HasField("k_slope") else None)
+    return comet, obs
+
+
 def _csv(rows, out) -> None:
     import csv
 
@@ -149,25 +183,35 @@ def run(args, out=None) -> int:
     except (UsageError, ValueError) as exc:  # ObserverError is a ValueError
         print(f"encke observe: {exc}", file=sys.stderr)
         return 2
-    try:
-        catalog = load_catalog(args.catalog)
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"encke observe: {exc}", file=sys.stderr)
-        return 1
-    try:
-        comet = catalog.get(args.comet)
-    except KeyError as exc:
-        print(f"encke observe: --comet: {exc}", file=sys.stderr)
-        return 2
     from encke.engine import status as status_codes
-    from encke.engine.observe import observe
 
-    try:
-        obs = observe(comet, tdb_jd(times_utc), observer, model=args.model, ephemeris=args.ephemeris,
-                      apparent=args.apparent)
-    except (ValueError, FileNotFoundError, ImportError) as exc:  # coverage, ephemeris, elements
-        print(f"encke observe: {exc}", file=sys.stderr)
-        return 2 if isinstance(exc, ValueError) else 1
+    if args.server:
+        from encke.client.client import EnckeError
+
+        try:
+            comet, obs = _observe_on_server(args, tdb_jd(times_utc))
+        except EnckeError as exc:
+            print(f"encke observe: server {args.server}: {exc}", file=sys.stderr)
+            return 1
+    else:
+        try:
+            catalog = load_catalog(args.catalog)
+        except (FileNotFoundError, ValueError) as exc:
+            print(f"encke observe: {exc}", file=sys.stderr)
+            return 1
+        try:
+            comet = catalog.get(args.comet)
+        except KeyError as exc:
+            print(f"encke observe: --comet: {exc}", file=sys.stderr)
+            return 2
+        from encke.engine.observe import observe
+
+        try:
+            obs = observe(comet, tdb_jd(times_utc), observer, model=args.model, ephemeris=args.ephemeris,
+                          apparent=args.apparent)
+        except (ValueError, FileNotFoundError, ImportError) as exc:  # coverage, ephemeris, elements
+            print(f"encke observe: {exc}", file=sys.stderr)
+            return 2 if isinstance(exc, ValueError) else 1
     if obs.status[0] != status_codes.OK:
         print(f"encke observe: {comet.designation}: {status_codes.describe(obs.status[0])}", file=sys.stderr)
         return 1
