@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import sys
 import threading
 from pathlib import Path
@@ -48,19 +47,10 @@ SHUTDOWN_GRACE_S = 2.0  # seconds in-flight requests and streams get to finish o
 
 
 def catalog_path(explicit: str | None) -> tuple[str | None, str]:
-    """The catalog to load and where it came from: --catalog, $ENCKE_CATALOG, then the MPC cache."""
-    if explicit:
-        return explicit, "--catalog"
-    env = os.environ.get("ENCKE_CATALOG")
-    if env:
-        return env, "ENCKE_CATALOG"
-    try:
-        from encke.engine.sources.mpc import cached_catalog_path
+    """The catalog to load and where it came from (see mpc.resolve_catalog_path)."""
+    from encke.engine.sources.mpc import resolve_catalog_path
 
-        cached = cached_catalog_path()
-    except Exception:  # a broken cache dir must not stop the server from starting
-        cached = None
-    return (str(cached), "the MPC download cache") if cached else (None, "")
+    return resolve_catalog_path(explicit)
 
 
 def build_service(config: ServeConfig) -> Service:

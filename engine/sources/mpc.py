@@ -131,20 +131,19 @@ def fetch_catalog(
     except (http.FetchConnectionError, http.FetchTimeout) as exc:
         if not path.is_file():
             raise CatalogFetchError(f"{exc}; no cached copy in {folder}", url) from exc
-        meta = _read_sidecar(path)
-        fetched_at = _fetched_at(path, meta)
-        return FetchResult(
-            path=path,
-            status="offline-cached",
-            url=url,
-            fetched_at=fetched_at,
-            etag=meta.get("etag"),
-            last_modified=meta.get("last_modified"),
-            size_bytes=path.stat().st_size,
-            message=f"{exc}; using the cached copy from {_format_time(fetched_at)} ({path})",
-        )
+        return _cached_result(path, url, "offline-cached",
+                              lambda when, exc=exc: f"{exc}; using the cached copy from {when} ({path})")
     finally:
         session.close()
+
+
+def _cached_result(path: Path, url: str, status: str, message) -> FetchResult:
+    """A FetchResult for the copy already in the cache; message(formatted fetch time) -> str."""
+    meta = _read_sidecar(path)
+    fetched_at = _fetched_at(path, meta)
+    return FetchResult(path=path, status=status, url=url, fetched_at=fetched_at, etag=meta.get("etag"),
+                       last_modified=meta.get("last_modified"), size_bytes=path.stat().st_size,
+                       message=message(_format_time(fetched_at)))
 
 
 def _attempt(session, url: str, path: Path, headers: dict, timeout, progress: bool) -> FetchResult:
@@ -153,18 +152,8 @@ def _attempt(session, url: str, path: Path, headers: dict, timeout, progress: bo
         if response.status_code == 304:
             if not path.is_file():  # removed while we asked; a 304 cannot restore it
                 raise http.InvalidContent(f"{url} answered 304 Not Modified, but {path} is gone", url)
-            meta = _read_sidecar(path)
-            fetched_at = _fetched_at(path, meta)
-            return FetchResult(
-                path=path,
-                status="not-modified",
-                url=url,
-                fetched_at=fetched_at,
-                etag=meta.get("etag"),
-                last_modified=meta.get("last_modified"),
-                size_bytes=path.stat().st_size,
-                message=f"{path} is current (not modified since {_format_time(fetched_at)})",
-            )
+            return _cached_result(path, url, "not-modified",
+                                  lambda when: f"{path} is current (not modified since {when})")
         if response.status_code != 200:
             raise http.HttpStatusError(
                 f"{url} answered HTTP {response.status_code} {response.reason}", url, response.status_code
@@ -283,3 +272,19 @@ def _fetched_at(path: Path, meta: dict) -> dt.datetime:
 
 def _format_time(when: dt.datetime | None) -> str:
     return "an unknown date" if when is None else when.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def resolve_catalog_path(explicit=None) -> tuple[str | None, str]:
+    """The catalog file to use and where it came from: `explicit` (--catalog), else
+    $ENCKE_CATALOG, else the copy cached by `encke fetch`; (None, "") when there is none.
+    The server and every CLI command share this order."""
+    if explicit:
+        return str(explicit), "--catalog"
+    env = os.environ.get("ENCKE_CATALOG")
+    if env:
+        return env, "ENCKE_CATALOG"
+    try:
+        cached = cached_catalog_path()
+    except OSError:  # an unreadable cache folder means no cached catalog, not a crash
+        cached = None
+    return (str(cached), "the MPC download cache") if cached else (None, "")

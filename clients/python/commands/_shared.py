@@ -19,15 +19,12 @@ def load_catalog(path: str | None):
     """The catalog from --catalog, else $ENCKE_CATALOG, else the MPC file cached by `encke fetch`."""
     from encke.engine.catalog import read_comets
 
-    source = path or os.environ.get("ENCKE_CATALOG")
-    if not source:
-        from encke.engine.sources.mpc import cached_catalog_path
+    from encke.engine.sources.mpc import resolve_catalog_path
 
-        cached = cached_catalog_path()
-        if cached is None:
-            raise FileNotFoundError("no comet catalog: pass --catalog PATH, set ENCKE_CATALOG, "
-                                    "or run `encke fetch` to download the MPC file")
-        source = str(cached)
+    source, _ = resolve_catalog_path(path)
+    if source is None:
+        raise FileNotFoundError("no comet catalog: pass --catalog PATH, set ENCKE_CATALOG, "
+                                "or run `encke fetch` to download the MPC file")
     if not os.path.isfile(source):
         raise FileNotFoundError(f"catalog file {str(source)!r} does not exist")
     from pathlib import Path
