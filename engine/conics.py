@@ -31,7 +31,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import frames
+from . import batching, frames
 from .constants import GM_SUN
 from .elements import CometaryElements
 from .kepler import perifocal_state
@@ -44,6 +44,7 @@ _CIRCULAR_E = 1e-14
 _EQUATORIAL_SIN_I = 1e-15
 _ATAN_SERIES_LIMIT = 1e-3
 _ATAN_SERIES_TERMS = 8
+_MIN_BUCKET = 64
 
 
 def perifocal_basis(i, node, argp):
@@ -116,16 +117,20 @@ def elements_to_state(elements: CometaryElements, t=None, *, mu: float = GM_SUN,
         raise ValueError("t must be finite TDB Julian dates")
     dt = t - np.asarray(elements.tp)
     rotation = frames.rotation_from_ecliptic(frame)
-    states, ok = _elements_to_state_kernel(
-        *(jnp.asarray(getattr(elements, f)) for f in ("q", "e", "i", "node", "argp")),
-        jnp.asarray(dt), mu, jnp.asarray(rotation),
-    )
-    ok = np.asarray(ok)
+    # Pad to a bucket size (batching.py) so that catalogs of similar sizes share one compiled
+    # kernel; the padding is a circular orbit at 1 au, sliced off below.
+    n = len(elements)
+    size = batching.bucket_size(n, _MIN_BUCKET)
+    fields = [getattr(elements, f) for f in ("q", "e", "i", "node", "argp")] + [dt]
+    padded = [batching.pad_leading(np.asarray(a, dtype=np.float64), size, fill)
+              for a, fill in zip(fields, (1.0, 0.0, 0.0, 0.0, 0.0, 0.0))]
+    states, ok = _elements_to_state_kernel(*(jnp.asarray(a) for a in padded), mu, jnp.asarray(rotation))
+    states, ok = np.asarray(states)[:n], np.asarray(ok)[:n]
     if not ok.all():
         bad = np.flatnonzero(~ok)
         raise ValueError(f"cannot compute a state for object index(es) {bad[:10].tolist()}: invalid elements "
                          "(non-finite, q <= 0 or e < 0) or an unconverged Kepler solve")
-    return np.asarray(states)
+    return states
 
 
 def _atan_universal(x, k):

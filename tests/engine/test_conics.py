@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from encke.engine.conics import elements_to_state, perifocal_basis, state_to_elements
+from encke.engine.conics import _elements_to_state_kernel, elements_to_state, perifocal_basis, state_to_elements
 from encke.engine.constants import AU_M, DAY_S, GM_SUN, GM_SUN_DE440, J2000_JD
 from encke.engine.elements import CometaryElements
 
@@ -156,3 +156,25 @@ def test_state_to_elements_rejects_bad_states():
         state_to_elements(np.array([[1, 0, 0, 0, 0.017, 0], [np.nan, 0, 0, 0, 0.017, 0]]), J2000_JD)
     with pytest.raises(ValueError, match="angular momentum"):
         state_to_elements(np.array([1.0, 0, 0, 0.01, 0, 0]), J2000_JD)
+
+
+def test_elements_to_state_reuses_one_program_per_bucket():
+    rng = np.random.default_rng(12)
+
+    def batch(n):
+        return CometaryElements(q=rng.uniform(0.5, 5, n), e=rng.uniform(0, 2, n), i=rng.uniform(0, 3, n),
+                                node=rng.uniform(0, 6, n), argp=rng.uniform(0, 6, n),
+                                tp=J2000_JD + rng.uniform(-1e4, 1e4, n), epoch=np.full(n, J2000_JD))
+
+    elements_to_state(batch(100))  # bucket 104
+    elements_to_state(batch(1))  # bucket 64
+    compiled = _elements_to_state_kernel._cache_size()
+    for n in (97, 103, 104):
+        el = batch(n)
+        states = elements_to_state(el)
+        assert states.shape == (n, 6)
+        # Padding never leaks: each row equals that object computed alone.
+        np.testing.assert_allclose(states[-1], elements_to_state(el[n - 1:])[0], rtol=1e-14, atol=0)
+    assert _elements_to_state_kernel._cache_size() == compiled
+    elements_to_state(batch(105))  # bucket 112: one new program
+    assert _elements_to_state_kernel._cache_size() == compiled + 1

@@ -10,7 +10,8 @@ from encke.engine import status
 from encke.engine.conics import elements_to_state, state_to_elements
 from encke.engine.constants import GM_SUN, J2000_JD
 from encke.engine.elements import CometaryElements
-from encke.engine.propagate import PropagationResult, _kepler_grid, propagate
+from encke.engine import propagate as propagate_module
+from encke.engine.propagate import PropagationResult, _kepler_grid, _object_tile, propagate
 
 YEAR = 365.25
 
@@ -55,6 +56,35 @@ def test_padding_never_leaks_and_shapes_are_exact():
     np.testing.assert_allclose(propagate(el[:64], times), res.states[:64], rtol=1e-14, atol=0)
     # A scalar time and a single object.
     assert propagate(el[0], J2000_JD).shape == (1, 1, 6)
+
+
+def test_cpu_tiles_give_the_one_pass_result(monkeypatch):
+    """The tile loop (propagate._object_tile) changes where intermediates live, not the numbers;
+    a batch that is cut into tiles, including one with failures in a later tile, matches one pass."""
+    el = _mixed(np.random.default_rng(8), 600)
+    el = el.replace(q=np.where(np.arange(600) == 517, -1.0, el.q))  # invalid, in the 9th tile of 64
+    one_pass = propagate(el, TIMES, return_status=True)
+    monkeypatch.setattr(propagate_module, "TILE_LANES", 64 * 6)  # 64 objects x 6 epochs per tile
+    assert _object_tile(640, 6, None) == 64
+    tiled = propagate(el, TIMES, return_status=True)
+    np.testing.assert_array_equal(tiled.status, one_pass.status)
+    assert tiled.status[517] == status.INVALID_ELEMENTS and np.sum(tiled.status != status.OK) == 1
+    # Two compiled programs may round differently (XLA contracts multiply-adds per fusion):
+    # allow a few ulps of the position's and the velocity's size, far below a millimetre.
+    ok = tiled.status == status.OK
+    assert np.all(np.isnan(tiled.states[~ok])) and np.all(np.isnan(one_pass.states[~ok]))
+    for part in (slice(0, 3), slice(3, 6)):
+        diff = np.linalg.norm(tiled.states[ok][..., part] - one_pass.states[ok][..., part], axis=-1)
+        assert np.all(diff <= 1e-14 * np.linalg.norm(one_pass.states[ok][..., part], axis=-1))
+
+
+def test_tile_divides_the_bucket_and_bounds_the_lanes():
+    assert _object_tile(72, 7, None) == 0  # fits in one tile: one pass
+    for n_bucket, m_bucket in ((106496, 104), (2**20, 1), (15 * 2**14, 3), (2**16, 2**12)):
+        tile = _object_tile(n_bucket, m_bucket, None)
+        assert n_bucket % tile == 0 and tile & (tile - 1) == 0
+        assert tile == 1 or tile * m_bucket <= propagate_module.TILE_LANES
+    assert _object_tile(106496, 104, None) == 2048
 
 
 def test_second_call_in_the_same_bucket_does_not_retrace():
