@@ -118,7 +118,7 @@ class _Meta:
 
     name: str
     path: str
-    types: tuple[int, ...]  # SPK type of each table
+    types: tuple[int, ...]  # SPK type of each table (_table_groups)
     segments: tuple[_Seg, ...]
     chains: tuple[tuple[int, tuple[int, ...]], ...]  # (body, segment indices to the SSB)
 
@@ -348,13 +348,36 @@ class Ephemeris:
 _state_many_jit = jax.jit(Ephemeris._state_many, static_argnums=(1, 3))
 
 
+# A table's segments are evaluated together, padded to its largest coefficient count; a
+# segment joins a table when it has at least this fraction of that count.
+_TABLE_FILL = 0.75
+
+
+def _table_groups(segments) -> list[list[SpkSegment]]:
+    """Segments grouped into tables: one SPK type per table, similar coefficient counts.
+
+    Evaluating a table costs its size times its padded coefficient count, and each table is a
+    few more compiled kernels. DE440's planets carry 6 to 14 coefficients: one table padded to
+    14 did 27% more work than three (14, 10, 7), which measured faster.
+    """
+    groups = []
+    for data_type in sorted({seg.data_type for seg in segments}):
+        rest = sorted((s for s in segments if s.data_type == data_type), key=lambda s: (-s.n_coef, s.target))
+        while rest:
+            top = rest[0].n_coef
+            groups.append([s for s in rest if s.n_coef >= _TABLE_FILL * top])
+            rest = [s for s in rest if s.n_coef < _TABLE_FILL * top]
+    return groups
+
+
 def _build(path: Path) -> Ephemeris:
     """Pack the segments of an SPK file into per-type tables."""
     by_target: dict[int, SpkSegment] = read_spk(path)
-    types = tuple(sorted({seg.data_type for seg in by_target.values()}))
+    groups = _table_groups(list(by_target.values()))
+    types = tuple(group[0].data_type for group in groups)
     tables, segs = [], []
-    for table, data_type in enumerate(types):
-        group = [s for s in by_target.values() if s.data_type == data_type]
+    for table, group in enumerate(groups):
+        data_type = group[0].data_type
         n_coef = max(s.n_coef for s in group)
         rows = sum(s.n_records for s in group)
         coef = np.zeros((rows, COMPONENTS[data_type], n_coef))

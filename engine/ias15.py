@@ -186,12 +186,33 @@ def as_force(force) -> Force:
     return Force(lambda t, args: t, force)
 
 
+def _powers(q):
+    """(7,) q, q^2, ..., q^7 by repeated multiplication (a float `**` is a libm pow per lane)."""
+    out = [q]
+    for _ in range(6):
+        out.append(out[-1] * q)
+    return jnp.stack(out)
+
+
 def dense(x0, v0, a0, b, dt, h):
     """Position and velocity of a step's polynomial at fraction h (scalar) of the step."""
-    hp = h ** _POW  # (7,) h^(k+1)
+    hp = _powers(h)  # (7,) h^(k+1)
     # dt^2 h^(k+3) = (dt h)^2 h^(k+1)
     x = x0 + dt * h * v0 + (dt * h) ** 2 * (0.5 * a0 + jnp.sum((hp / _X_DIV)[:, None] * b, axis=0))
     v = v0 + dt * h * (a0 + jnp.sum((hp / _V_DIV)[:, None] * b, axis=0))
+    return x, v
+
+
+# The same polynomial at the seven nodes h_1..h_7 (fixed): its coefficients are constants.
+_NODE_X = np.array([[h ** (k + 1) / _X_DIV[k] for k in range(7)] for h in NODES[1:]])  # (7 nodes, 7 k)
+_NODE_V = np.array([[h ** (k + 1) / _V_DIV[k] for k in range(7)] for h in NODES[1:]])
+
+
+def _at_nodes(x0, v0, a0, b, dt):
+    """(7, 3) positions and velocities of a step's polynomial at the nodes h_1..h_7."""
+    dth = dt * jnp.asarray(NODES[1:])[:, None]  # (7, 1)
+    x = x0 + dth * v0 + dth * dth * (0.5 * a0 + jnp.asarray(_NODE_X) @ b)
+    v = v0 + dth * (a0 + jnp.asarray(_NODE_V) @ b)
     return x, v
 
 
@@ -237,7 +258,7 @@ def _attempt(force: Force, cfg: Config, lane: _Lane, epoch, tau_end, args):
     is_last = jnp.abs(remaining) <= jnp.minimum(a_nat, a_brk)
     clipped = ~is_last & (a_brk < a_nat)
     dt = jnp.where(is_last, remaining, sgn * jnp.minimum(a_nat, a_brk))
-    b = lane.b * ((dt / lane.dt) ** _POW)[:, None]
+    b = lane.b * _powers(dt / lane.dt)[:, None]
     h = jnp.asarray(NODES[1:])
     t_nodes = epoch + (lane.tau + dt * h)
     ctx_nodes = jax.vmap(force.context, in_axes=(0, None))(t_nodes, args)
@@ -249,7 +270,7 @@ def _attempt(force: Force, cfg: Config, lane: _Lane, epoch, tau_end, args):
 
     def pc_body(c):
         b_c, err, _, it, _, _ = c
-        xs, vs = jax.vmap(lambda hh: dense(lane.x, lane.v, a0, b_c, dt, hh))(h)
+        xs, vs = _at_nodes(lane.x, lane.v, a0, b_c, dt)
         fs, enc = jax.vmap(force.accel, in_axes=(0, 0, 0, None))(ctx_nodes, xs, vs, args)
         b_new = jnp.asarray(_W) @ (fs - a0)
         scale = jnp.max(jnp.abs(fs))
@@ -284,8 +305,8 @@ def _attempt(force: Force, cfg: Config, lane: _Lane, epoch, tau_end, args):
     tau1 = jnp.where(is_last, tau_end, lane.tau + dt)
     q = dt_next / dt
     # extrapolating a step's polynomial more than ~20 steps ahead is worse than no guess
-    b_next = jnp.where(jnp.abs(q) < 20.0, (q ** _POW)[:, None] * (jnp.asarray(_P) @ b), 0.0)
-    b_retry = ((dt_next / dt) ** _POW)[:, None] * b
+    b_next = jnp.where(jnp.abs(q) < 20.0, _powers(q)[:, None] * (jnp.asarray(_P) @ b), 0.0)
+    b_retry = _powers(q)[:, None] * b
 
     enc_min = jnp.minimum(enc0, enc)
     too_small = jnp.abs(dt_next) < cfg.min_dt

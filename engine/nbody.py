@@ -132,7 +132,8 @@ def _force_fn(eph, gm, limits, law, relativity, delay, planets):
 _start = jax.jit(ias15.start)
 
 
-@functools.partial(jax.jit, static_argnames=("relativity", "delay", "planets"), donate_argnames=("carry",))
+@functools.partial(jax.jit, static_argnames=("relativity", "delay", "planets"), donate_argnames=("carry",),
+                   compiler_options={"xla_cpu_experimental_ynn_fusion_type": ""})
 def _advance(eph, gm, limits, carry, params, times, cfg, law, max_iter, *, relativity, delay, planets):
     """Jitted core: up to max_iter iterations of the batched IAS15 loop (ias15.advance)."""
     force = _force_fn(eph, gm, limits, law, relativity, delay, planets)
