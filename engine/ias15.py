@@ -186,6 +186,15 @@ def as_force(force) -> Force:
     return Force(lambda t, args: t, force)
 
 
+def _mat7(matrix: np.ndarray, rows):
+    """matrix (J, 7) constant @ rows (7, 3), as a broadcast multiply and a sum.
+
+    Under vmap a `@` becomes a batched dot that XLA's CPU backend runs as a transpose plus a
+    matrix product per lane batch: measured 2x slower than the fused multiply-reduce.
+    """
+    return jnp.sum(jnp.asarray(matrix)[:, :, None] * rows[None, :, :], axis=1)
+
+
 def _powers(q):
     """(7,) q, q^2, ..., q^7 by repeated multiplication (a float `**` is a libm pow per lane)."""
     out = [q]
@@ -211,8 +220,8 @@ _NODE_V = np.array([[h ** (k + 1) / _V_DIV[k] for k in range(7)] for h in NODES[
 def _at_nodes(x0, v0, a0, b, dt):
     """(7, 3) positions and velocities of a step's polynomial at the nodes h_1..h_7."""
     dth = dt * jnp.asarray(NODES[1:])[:, None]  # (7, 1)
-    x = x0 + dth * v0 + dth * dth * (0.5 * a0 + jnp.asarray(_NODE_X) @ b)
-    v = v0 + dth * (a0 + jnp.asarray(_NODE_V) @ b)
+    x = x0 + dth * v0 + dth * dth * (0.5 * a0 + _mat7(_NODE_X, b))
+    v = v0 + dth * (a0 + _mat7(_NODE_V, b))
     return x, v
 
 
@@ -272,7 +281,7 @@ def _attempt(force: Force, cfg: Config, lane: _Lane, epoch, tau_end, args):
         b_c, err, _, it, _, _ = c
         xs, vs = _at_nodes(lane.x, lane.v, a0, b_c, dt)
         fs, enc = jax.vmap(force.accel, in_axes=(0, 0, 0, None))(ctx_nodes, xs, vs, args)
-        b_new = jnp.asarray(_W) @ (fs - a0)
+        b_new = _mat7(_W, fs - a0)
         scale = jnp.max(jnp.abs(fs))
         err_new = jnp.max(jnp.abs(b_new[6] - b_c[6])) / scale
         return b_new, err_new, err, it + 1, jnp.min(enc), fs - a0
@@ -305,7 +314,7 @@ def _attempt(force: Force, cfg: Config, lane: _Lane, epoch, tau_end, args):
     tau1 = jnp.where(is_last, tau_end, lane.tau + dt)
     q = dt_next / dt
     # extrapolating a step's polynomial more than ~20 steps ahead is worse than no guess
-    b_next = jnp.where(jnp.abs(q) < 20.0, _powers(q)[:, None] * (jnp.asarray(_P) @ b), 0.0)
+    b_next = jnp.where(jnp.abs(q) < 20.0, _powers(q)[:, None] * _mat7(_P, b), 0.0)
     b_retry = _powers(q)[:, None] * b
 
     enc_min = jnp.minimum(enc0, enc)
