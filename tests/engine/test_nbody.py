@@ -176,3 +176,16 @@ def test_chunks_and_lane_compaction_do_not_change_the_answers():
         alone = nbody._propagate_elements(el[j], times, ephemeris=EPH)
         np.testing.assert_allclose(batch.states[j], alone.states[0], rtol=0, atol=1e-3 / M)
         np.testing.assert_allclose(chunked.states[j], alone.states[0], rtol=0, atol=1e-3 / M)
+
+
+def test_chunks_cover_every_lane_once_within_the_limit(monkeypatch):
+    monkeypatch.setattr(nbody.os, "cpu_count", lambda: 4)
+    for n_lanes, max_lanes in ((1, 2048), (40, 2048), (200, 2048), (1000, 64), (4097, 2048)):
+        chunks = nbody._chunks(n_lanes, max_lanes)
+        lanes = np.concatenate(chunks)
+        assert np.array_equal(np.sort(lanes), np.arange(n_lanes))  # each lane exactly once
+        assert max(c.size for c in chunks) <= max_lanes
+        # on the CPU: one chunk per core, unless that would make chunks tiny
+        expected = max(-(-n_lanes // max_lanes), min(4, n_lanes // nbody.MIN_CHUNK_LANES))
+        assert len(chunks) == max(expected, 1)
+    assert nbody._chunks(0, 2048) == []
