@@ -155,9 +155,16 @@ def _compact_size(n_active: int) -> int:
     return batching.bucket_size(n_active, MIN_LANES)
 
 
+def _cpu_cores() -> int:
+    """CPU cores this process may use (its affinity mask, where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
+
+
 def _workers() -> int:
     """Threads that run lane chunks at once: two per CPU core (see _chunks), one on accelerators."""
-    return 2 * (os.cpu_count() or 1) if jax.default_backend() == "cpu" else 1
+    return 2 * _cpu_cores() if jax.default_backend() == "cpu" else 1
 
 
 def _chunks(n_lanes: int, max_lanes: int) -> list[np.ndarray]:
@@ -174,7 +181,7 @@ def _chunks(n_lanes: int, max_lanes: int) -> list[np.ndarray]:
         return []
     count = -(-n_lanes // max(max_lanes, 1))
     if jax.default_backend() == "cpu":
-        cores = os.cpu_count() or 1
+        cores = _cpu_cores()
         wanted = min(2 * cores, max(cores, round(n_lanes / CHUNK_LANES)))
         count = max(count, min(wanted, n_lanes // MIN_CHUNK_LANES))
     return [np.arange(k, n_lanes, count) for k in range(count)]
