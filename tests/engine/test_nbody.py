@@ -181,7 +181,7 @@ def test_chunks_and_lane_compaction_do_not_change_the_answers():
 def test_chunks_cover_every_lane_once_within_the_limit(monkeypatch):
     monkeypatch.setattr(nbody, "_cpu_cores", lambda: 2)
     for n_lanes, max_lanes, count in ((1, 2048, 1), (40, 2048, 1), (100, 2048, 2), (1000, 2048, 4),
-                                      (1000, 64, 16), (10_000, 2048, 5)):
+                                      (1000, 64, 16), (10_000, 2048, 39)):
         chunks = nbody._chunks(n_lanes, max_lanes)
         assert len(chunks) == count
         lanes = np.concatenate(chunks)
