@@ -15,6 +15,10 @@ Design decisions:
   integrator lane: backward lanes fill times before the epoch, forward lanes the others, all in
   one batched loop with a step size per lane. Lanes are padded to bucket sizes (and times to
   bucket lengths) so that shapes repeat and nothing recompiles; padding never reaches results.
+- On the CPU the lanes run as several batches of about CHUNK_LANES at once, on threads
+  (_chunks): one batch's small kernels leave cores idle, and side by side they do not
+  (1,000 comets: 9,500 object-years/s as one batch, 13,000 as four). Inside a batch, lanes
+  that finish are compacted away between rounds of the loop.
 - Requested times outside the ephemeris raise EphemerisCoverageError naming the time. An
   epoch outside it only flags that comet OUTSIDE_EPHEMERIS (a catalog call should not fail for
   one ancient orbit). Bad elements flag INVALID_ELEMENTS. Failed comets get NaN rows.
