@@ -193,12 +193,12 @@ def _chunks(n_lanes: int, max_lanes: int) -> list[np.ndarray]:
 
 
 def _integrate_chunk(obj, tend, dt0, *, states0, epochs, times_p, n_times, nongrav_params, eph, gm, limits,
-                     cfg, law, relativity, delay, planets):
+                     cfg, law, relativity, delay, planets, max_lanes):
     """Integrate one batch of lanes (objects obj, ends tend, first steps dt0), compacting
     finished lanes away between rounds. Returns per-lane (states (n, n_times, 6), status,
     accepted steps, force evaluations), numpy."""
     n_l = obj.size
-    pad = batching.bucket_size(n_l, MIN_LANES) - n_l
+    pad = min(batching.bucket_size(n_l, MIN_LANES), max(max_lanes, n_l, MIN_LANES)) - n_l
     idx = np.concatenate([obj, np.full(pad, obj[0])])
     tend_p = np.concatenate([tend, np.zeros(pad)])  # padding lanes are done from the start
     dt0_p = np.concatenate([dt0, np.full(pad, 1.0)])
@@ -326,7 +326,7 @@ def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", non
     run_chunk = functools.partial(
         _integrate_chunk, states0=states0, epochs=epochs, times_p=times_p, n_times=times.size,
         nongrav_params=nongrav_params, eph=eph, gm=gm, limits=limits, cfg=cfg, law=law_j,
-        relativity=relativity, delay=delay, planets=planets)
+        relativity=relativity, delay=delay, planets=planets, max_lanes=max_lanes)
     jobs = [(lane_obj[sel], lane_end[sel], dt0_all[sel]) for sel in chunks]
     if len(jobs) > 1:
         # JAX releases the GIL while a program runs: chunks in threads keep every core busy,
