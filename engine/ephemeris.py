@@ -147,7 +147,7 @@ def _clenshaw(coef, s, derivative: bool):
 class Ephemeris:
     """Chebyshev coefficient tables of an SPK kernel, evaluable inside jit and vmap.
 
-    Leaves (one triple per SPK type present): coef (R, 3 or 6, C) km or km/s, mid (R,) and
+    Leaves (one triple per table: see _table_groups): coef (R, 3 or 6, C) km or km/s, mid (R,) and
     radius (R,) seconds past J2000 TDB. Static: the segment layout (see `_Meta`).
     Build with `load_ephemeris`.
     """
@@ -358,7 +358,8 @@ def _table_groups(segments) -> list[list[SpkSegment]]:
 
     Evaluating a table costs its size times its padded coefficient count, and each table is a
     few more compiled kernels. DE440's planets carry 6 to 14 coefficients: one table padded to
-    14 did 27% more work than three (14, 10, 7), which measured faster.
+    14 did 27% more work than three (14, 10, 7), and evaluating the perturbers' positions took
+    0.8 us per time against 0.3 us with three tables (7,000 times, 2 cores).
     """
     groups = []
     for data_type in sorted({seg.data_type for seg in segments}):
@@ -371,7 +372,7 @@ def _table_groups(segments) -> list[list[SpkSegment]]:
 
 
 def _build(path: Path) -> Ephemeris:
-    """Pack the segments of an SPK file into per-type tables."""
+    """Pack the segments of an SPK file into tables (_table_groups)."""
     by_target: dict[int, SpkSegment] = read_spk(path)
     groups = _table_groups(list(by_target.values()))
     types = tuple(group[0].data_type for group in groups)
