@@ -245,6 +245,7 @@ class _Lane(NamedTuple):
     n_attempts: jax.Array
     n_evals: jax.Array
     done: jax.Array
+    a_norm: jax.Array  # |acceleration| at tau (from the last step's polynomial; inf: not known)
 
 
 def _attempt(force: Force, cfg: Config, lane: _Lane, epoch, tau_end, args):
@@ -255,13 +256,15 @@ def _attempt(force: Force, cfg: Config, lane: _Lane, epoch, tau_end, args):
     sgn = jnp.sign(tau_end)
     remaining = tau_end - lane.tau
     t0 = epoch + lane.tau
-    a0, enc0 = force.accel(force.context(t0, args), lane.x, lane.v, args)
+
     # the next break (record boundary) ahead, at least ~1e-9 periods away
     u = (epoch - cfg.break_origin) + lane.tau
     period = jnp.where(jnp.isfinite(cfg.break_period), cfg.break_period, 1.0)
     rel = u / period
     nxt = jnp.where(sgn > 0, jnp.floor(rel + 1e-9) + 1.0, jnp.ceil(rel - 1e-9) - 1.0) * period
-    a_brk = jnp.where(jnp.isfinite(cfg.break_period) & (jnp.sqrt(a0 @ a0) >= cfg.break_min_accel),
+    # (|a| from the previous step's end, not from a0: so the start's context can be evaluated
+    # together with the nodes', in one pass over the ephemeris)
+    a_brk = jnp.where(jnp.isfinite(cfg.break_period) & (lane.a_norm >= cfg.break_min_accel),
                       jnp.abs(nxt - u), jnp.inf)
     a_nat = jnp.abs(lane.dt)
     is_last = jnp.abs(remaining) <= jnp.minimum(a_nat, a_brk)
@@ -270,7 +273,9 @@ def _attempt(force: Force, cfg: Config, lane: _Lane, epoch, tau_end, args):
     b = lane.b * _powers(dt / lane.dt)[:, None]
     h = jnp.asarray(NODES[1:])
     t_nodes = epoch + (lane.tau + dt * h)
-    ctx_nodes = jax.vmap(force.context, in_axes=(0, None))(t_nodes, args)
+    ctx_all = jax.vmap(force.context, in_axes=(0, None))(jnp.concatenate([t0[None], t_nodes]), args)
+    ctx_nodes = jax.tree_util.tree_map(lambda c: c[1:], ctx_all)
+    a0, enc0 = force.accel(jax.tree_util.tree_map(lambda c: c[0], ctx_all), lane.x, lane.v, args)
 
     def pc_cond(c):
         b_c, err, err_prev, it, _, _ = c
@@ -343,6 +348,7 @@ def _attempt(force: Force, cfg: Config, lane: _Lane, epoch, tau_end, args):
         n_attempts=n_attempts,
         n_evals=lane.n_evals + 1 + 7 * n_it,
         done=(status != st.OK) | (accepted & is_last),
+        a_norm=jnp.where(accepted, jnp.sqrt(y2), jnp.sqrt(a0 @ a0)),
     )
     record = (lane.tau, lane.x, lane.v, a0, b, dt)
     return new, record, accepted
@@ -385,6 +391,7 @@ def start(x0, v0, epoch, tau_end, dt0, times, cfg: Config = Config()) -> Carry:
         n_attempts=jnp.zeros(L, jnp.int32),
         n_evals=jnp.zeros(L, jnp.int32),
         done=(tau_end == 0.0) | ~finite0,
+        a_norm=jnp.full(L, jnp.inf),
     )  # fmt: skip
     step = (jnp.zeros(L), x0, v0, jnp.zeros_like(x0), jnp.zeros((L, 7, 3)), jnp.ones(L))
     return Carry(lane, jnp.full((L, M, 6), jnp.nan), k0, k0, step, epoch, tau_end, order, key, k_end)
