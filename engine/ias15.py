@@ -434,7 +434,8 @@ def advance(force: Callable, carry: Carry, args, times, cfg: Config = Config(), 
 
     def body(c):
         lane, out, k, stop, step, it = c
-        out, k = fill(out, k, stop, step)
+        # most iterations have no output to write (a batch-level test: lax.cond skips the work)
+        out, k = jax.lax.cond(jnp.any(k < stop), fill, lambda o, kk, _s, _t: (o, kk), out, k, stop, step)
         new, rec, accepted = attempt(lane, epoch, tau_end, args)
         active = ~lane.done & (k >= stop)
         new = jax.tree_util.tree_map(
