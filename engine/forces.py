@@ -157,20 +157,24 @@ def nongrav(r, v, params: NonGravParams, gm_sun, law: NonGravLaw = NonGravLaw(),
 
 
 def acceleration(x, v, body_pos, gm, sun_index: int, sun_vel, params: NonGravParams,
-                 law: NonGravLaw = NonGravLaw(), relativity: bool = True, delay: bool = True):
+                 law: NonGravLaw = NonGravLaw(), relativity: bool = True, delay: bool = True,
+                 with_nongrav: bool = True):
     """Total acceleration on the comet, barycentric ICRF (au/day^2), shape (3,).
 
     x, v: (3,) barycentric position (au) and velocity (au/day); body_pos: (K, 3) barycentric
     positions of the perturbers, with gm: (K,) their GMs; body_pos[sun_index] is the Sun, whose
     barycentric velocity is sun_vel (3,) (for the heliocentric v of the GR and non-grav terms).
     relativity, delay (static): include the Sun's 1PN term; evaluate the non-grav time delay.
-    The non-grav term is always evaluated (it vanishes for A1 = A2 = A3 = 0).
+    with_nongrav (static): include the non-grav term (it vanishes for A1 = A2 = A3 = 0; False
+    skips its cost when no comet of the batch has any).
     """
     a = newtonian(x, body_pos, gm)
     r_h = x - body_pos[sun_index]
     v_h = v - sun_vel
     if relativity:
         a = a + sun_relativity(r_h, v_h, gm[sun_index])
+    if not with_nongrav:
+        return a
     return a + nongrav(r_h, v_h, params, gm[sun_index], law, delay)
 
 

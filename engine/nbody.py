@@ -115,7 +115,7 @@ def sun_record_grid(eph: Ephemeris) -> tuple[float, float]:
     return (0.0, math.inf) if grid is None else grid
 
 
-def _force_fn(eph, gm, limits, law, relativity, delay, planets):
+def _force_fn(eph, gm, limits, law, relativity, delay, planets, with_nongrav=True):
     """The force of ias15 for one comet, split into its time-only part (the ephemeris:
     positions of every perturber and the Sun's velocity, for GR and non-grav) and the rest.
 
@@ -131,7 +131,8 @@ def _force_fn(eph, gm, limits, law, relativity, delay, planets):
 
     def accel(ctx, x, v, p):
         pos, sun_vel = ctx
-        a = forces.acceleration(x, v, pos, gm, SUN_INDEX, sun_vel, p, law, relativity=relativity, delay=delay)
+        a = forces.acceleration(x, v, pos, gm, SUN_INDEX, sun_vel, p, law, relativity=relativity, delay=delay,
+                                with_nongrav=with_nongrav)
         return a, forces.encounter_ratio(x, pos, limits)
 
     return ias15.Force(context, accel)
@@ -144,11 +145,13 @@ _start = jax.jit(ias15.start)
 # perturbers) to YNNPACK as batched matrix products of tiny matrices, which profiled at a third
 # of the N-body run time; XLA's own loops do them 1.7x faster overall. The option is an XLA
 # debug flag that only the CPU compiler reads.
-@functools.partial(jax.jit, static_argnames=("relativity", "delay", "planets"), donate_argnames=("carry",),
+@functools.partial(jax.jit, static_argnames=("relativity", "delay", "planets", "with_nongrav"),
+                   donate_argnames=("carry",),
                    compiler_options={"xla_cpu_experimental_ynn_fusion_type": ""})
-def _advance(eph, gm, limits, carry, params, times, cfg, law, max_iter, *, relativity, delay, planets):
+def _advance(eph, gm, limits, carry, params, times, cfg, law, max_iter, *, relativity, delay, planets,
+             with_nongrav):
     """Jitted core: up to max_iter iterations of the batched IAS15 loop (ias15.advance)."""
-    force = _force_fn(eph, gm, limits, law, relativity, delay, planets)
+    force = _force_fn(eph, gm, limits, law, relativity, delay, planets, with_nongrav)
     return ias15.advance(force, carry, params, times, cfg, max_iter)
 
 
@@ -193,7 +196,7 @@ def _chunks(n_lanes: int, max_lanes: int) -> list[np.ndarray]:
 
 
 def _integrate_chunk(obj, tend, dt0, *, states0, epochs, times_p, n_times, nongrav_params, eph, gm, limits,
-                     cfg, law, relativity, delay, planets, max_lanes):
+                     cfg, law, relativity, delay, planets, with_nongrav, max_lanes):
     """Integrate one batch of lanes (objects obj, ends tend, first steps dt0), compacting
     finished lanes away between rounds. Returns per-lane (states (n, n_times, 6), status,
     accepted steps, force evaluations), numpy."""
@@ -215,7 +218,7 @@ def _integrate_chunk(obj, tend, dt0, *, states0, epochs, times_p, n_times, nongr
     gm, limits = jnp.asarray(gm), jnp.asarray(limits)
     while True:
         carry = _advance(eph, gm, limits, carry, params, times_j, cfg, law, ROUND_ITERATIONS,
-                         relativity=relativity, delay=delay, planets=planets)
+                         relativity=relativity, delay=delay, planets=planets, with_nongrav=with_nongrav)
         done = np.asarray(ias15.finished(carry))  # done, and every output written
         active = ~done & (rows >= 0)
         size = _compact_size(int(active.sum()))
@@ -273,6 +276,7 @@ def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", non
     if nongrav_params is None:
         nongrav_params = np.zeros((n, 4))
     nongrav_params = np.asarray(nongrav_params, dtype=np.float64).reshape(n, 4)
+    with_nongrav = bool(np.any(nongrav_params[:, :3] != 0))  # static: no cost where nobody has any
     delay = bool(np.any((nongrav_params[:, 3] != 0) & np.any(nongrav_params[:, :3] != 0, axis=1)))
 
     status = np.full(n, st.OK, dtype=np.int32)
@@ -326,7 +330,7 @@ def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", non
     run_chunk = functools.partial(
         _integrate_chunk, states0=states0, epochs=epochs, times_p=times_p, n_times=times.size,
         nongrav_params=nongrav_params, eph=eph, gm=gm, limits=limits, cfg=cfg, law=law_j,
-        relativity=relativity, delay=delay, planets=planets, max_lanes=max_lanes)
+        relativity=relativity, delay=delay, planets=planets, with_nongrav=with_nongrav, max_lanes=max_lanes)
     jobs = [(lane_obj[sel], lane_end[sel], dt0_all[sel]) for sel in chunks]
     if len(jobs) > 1:
         # JAX releases the GIL while a program runs: chunks in threads keep every core busy,

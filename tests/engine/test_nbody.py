@@ -189,3 +189,17 @@ def test_chunks_cover_every_lane_once_within_the_limit(monkeypatch):
         assert max(c.size for c in chunks) <= max_lanes
         assert min(c.size for c in chunks) >= min(n_lanes, nbody.MIN_CHUNK_LANES)
     assert nbody._chunks(0, 2048) == []
+
+
+def test_batches_without_nongrav_skip_it_and_get_the_same_orbits():
+    # No comet with A1..A3: the non-grav term is compiled out (with_nongrav=False). A batch
+    # where one comet carries a negligible A1 runs the full force; the orbits must agree.
+    rng = np.random.default_rng(11)
+    comets = [dict(q=rng.uniform(0.5, 5.0), e=rng.uniform(0.1, 0.9), i=rng.uniform(0, 2), node=rng.uniform(0, 6),
+                   argp=rng.uniform(0, 6), tp=2460300.5 + rng.uniform(-500, 500), epoch=2460200.5) for _ in range(6)]
+    times = np.linspace(2460200.5, 2461600.5, 8)
+    skipped = nbody._propagate_elements(_elements(*comets), times, ephemeris=EPH)
+    comets[0] = dict(comets[0], A1=1e-30)
+    full = nbody._propagate_elements(_elements(*comets), times, ephemeris=EPH)
+    assert np.all(skipped.status == st.OK) and np.all(full.status == st.OK)
+    np.testing.assert_allclose(skipped.states[..., :3], full.states[..., :3], rtol=0, atol=1e-3 / M)
