@@ -8,6 +8,7 @@ benchmarks/results/<name>-<timestamp>.md (gitignored).
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import platform
 from pathlib import Path
@@ -47,6 +48,17 @@ def register(name: str):
         return func
 
     return decorate
+
+
+def write_results(out_dir, name: str, meta: dict, rows: list[dict], text: str) -> None:
+    """Write bench_<name>.json ({"meta", "rows"}) and bench_<name>.txt (the printed table)
+    into out_dir; nothing when out_dir is None."""
+    if out_dir is None:
+        return
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"bench_{name}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")
+    (out / f"bench_{name}.txt").write_text(text.rstrip("\n") + "\n")
 
 
 def machine_description() -> str:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import register
+from . import register, write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CATALOG = ROOT / ".." / "shared" / "data" / "cometels" / "CometEls-2026-01-03.txt"
@@ -244,11 +244,7 @@ def markdown(rows) -> str:
 def _report(header, rows, out_dir):
     text = json.dumps(header) + "\n\n" + markdown(rows)
     print(text)
-    if out_dir is not None:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "bench_nbody.json").write_text(json.dumps({"header": header, "rows": rows}, indent=2))
-        (out / "bench_nbody.txt").write_text(text + "\n")
+    write_results(out_dir, "nbody", header, rows, text)
 
 
 @register("nbody")

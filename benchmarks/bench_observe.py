@@ -13,13 +13,14 @@ JSON and text to `out_dir` when given. --quick: 100 comets at 30 epochs.
 """
 from __future__ import annotations
 
-import json
 import os
 import platform
 import time
 from pathlib import Path
 
 import numpy as np
+
+from . import write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CATALOG = ROOT / ".." / "shared" / "data" / "cometels" / "CometEls-2026-01-03.txt"
@@ -77,11 +78,7 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None) -> list[
         lines.append(f"{r['model']:<7} {r['ok']:>5} {r['first_call_s']:>12.2f} {r['steady_s']:>9.2f} "
                      f"{r['propagate_s']:>11.2f} {r['geometry_s']:>10.2f} {r['us_per_comet_epoch']:>14.2f}")
     print("\n".join(lines))
-    if out_dir is not None:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "bench_observe.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")
-        (out / "bench_observe.txt").write_text("\n".join(lines) + "\n")
+    write_results(out_dir, "observe", meta, rows, "\n".join(lines))
     return rows
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import json
 import os
 import platform
 import threading
@@ -32,6 +31,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from . import write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CATALOG = ROOT / ".." / "shared" / "data" / "cometels" / "CometEls-2024-09-07.txt"
@@ -181,11 +182,7 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None) -> list[
             "python": platform.python_version(), "jax": jax.__version__, "quick": quick}
     lines = _table(rows, meta)
     print("\n".join(lines))
-    if out_dir is not None:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "bench_service.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")
-        (out / "bench_service.txt").write_text("\n".join(lines) + "\n")
+    write_results(out_dir, "service", meta, rows, "\n".join(lines))
     return rows
 
 

@@ -22,17 +22,13 @@ are an upper bound for a desktop browser with a GPU. --quick: one cold load, 2 s
 """
 from __future__ import annotations
 
-import json
 import os
 import platform
 import statistics
 import time
-from pathlib import Path
 
-try:
-    from .viewer_live import live_viewer
-except ImportError:  # run as a script: python benchmarks/bench_viewer.py
-    from viewer_live import live_viewer
+from . import write_results
+from .viewer_live import live_viewer
 
 VIEWPORT = {"width": 1400, "height": 850}
 # A date with several bright comets near the Sun (C/2023 A3 after perihelion, October 2024).
@@ -126,11 +122,7 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None, catalog:
         lines.append(f"{r['scenario']:<22} {r['frames']:>6} {r['fps']:>6} {r['frame_median_ms']:>12} "
                      f"{r['frame_p95_ms']:>12} {r['work_median_ms']:>11} {r['work_p95_ms']:>11}")
     print("\n".join(lines))
-    if out_dir is not None:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "bench_viewer.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")
-        (out / "bench_viewer.txt").write_text("\n".join(lines) + "\n")
+    write_results(out_dir, "viewer", meta, rows, "\n".join(lines))
     return rows
 
 
