@@ -245,18 +245,18 @@ class _Lane(NamedTuple):
     n_attempts: jax.Array
     n_evals: jax.Array
     done: jax.Array
-    a_norm: jax.Array  # |acceleration| at tau (from the last step's polynomial; inf: not known)
 
 
-def _attempt(force: Force, cfg: Config, lane: _Lane, epoch, tau_end, args):
+def _attempt(force: Force, cfg: Config, lane: _Lane, epoch, tau_end, args, a_norm):
     """Try one step for one lane. Returns (new lane, step record for dense output, accepted).
+
+    a_norm: |acceleration| where the step starts (_end_accel_norm), for the record-break test.
 
     A lane that is already done runs no predictor-corrector iteration (its result is discarded),
     so failed lanes cannot keep the batch iterating."""
     sgn = jnp.sign(tau_end)
     remaining = tau_end - lane.tau
     t0 = epoch + lane.tau
-
     # the next break (record boundary) ahead, at least ~1e-9 periods away
     u = (epoch - cfg.break_origin) + lane.tau
     period = jnp.where(jnp.isfinite(cfg.break_period), cfg.break_period, 1.0)
@@ -264,7 +264,7 @@ def _attempt(force: Force, cfg: Config, lane: _Lane, epoch, tau_end, args):
     nxt = jnp.where(sgn > 0, jnp.floor(rel + 1e-9) + 1.0, jnp.ceil(rel - 1e-9) - 1.0) * period
     # (|a| from the previous step's end, not from a0: so the start's context can be evaluated
     # together with the nodes', in one pass over the ephemeris)
-    a_brk = jnp.where(jnp.isfinite(cfg.break_period) & (lane.a_norm >= cfg.break_min_accel),
+    a_brk = jnp.where(jnp.isfinite(cfg.break_period) & (a_norm >= cfg.break_min_accel),
                       jnp.abs(nxt - u), jnp.inf)
     a_nat = jnp.abs(lane.dt)
     is_last = jnp.abs(remaining) <= jnp.minimum(a_nat, a_brk)
@@ -348,10 +348,18 @@ def _attempt(force: Force, cfg: Config, lane: _Lane, epoch, tau_end, args):
         n_attempts=n_attempts,
         n_evals=lane.n_evals + 1 + 7 * n_it,
         done=(status != st.OK) | (accepted & is_last),
-        a_norm=jnp.where(accepted, jnp.sqrt(y2), jnp.sqrt(a0 @ a0)),
     )
     record = (lane.tau, lane.x, lane.v, a0, b, dt)
     return new, record, accepted
+
+
+def _end_accel_norm(step):
+    """(L,) |acceleration| at the end of each lane's last accepted step, i.e. where the next
+    step starts (its polynomial at h = 1: a0 + sum b); inf before the first step (record of
+    zeros), so that the record-break test in _attempt then stays on."""
+    _, _, _, a0, b, _ = step
+    norm = jnp.sqrt(jnp.sum((a0 + jnp.sum(b, axis=1)) ** 2, axis=-1))
+    return jnp.where(norm > 0.0, norm, jnp.inf)
 
 
 class Carry(NamedTuple):
@@ -391,7 +399,6 @@ def start(x0, v0, epoch, tau_end, dt0, times, cfg: Config = Config()) -> Carry:
         n_attempts=jnp.zeros(L, jnp.int32),
         n_evals=jnp.zeros(L, jnp.int32),
         done=(tau_end == 0.0) | ~finite0,
-        a_norm=jnp.full(L, jnp.inf),
     )  # fmt: skip
     step = (jnp.zeros(L), x0, v0, jnp.zeros_like(x0), jnp.zeros((L, 7, 3)), jnp.ones(L))
     return Carry(lane, jnp.full((L, M, 6), jnp.nan), k0, k0, step, epoch, tau_end, order, key, k_end)
@@ -410,7 +417,7 @@ def advance(force: Callable, carry: Carry, args, times, cfg: Config = Config(), 
     """
     L, M = carry.order.shape
     force = as_force(force)
-    attempt = jax.vmap(lambda ln, ep, te, a: _attempt(force, cfg, ln, ep, te, a))
+    attempt = jax.vmap(lambda ln, ep, te, a, an: _attempt(force, cfg, ln, ep, te, a, an))
     lane_ids = jnp.arange(L)
     order, key, k_end, epoch, tau_end = carry.order, carry.key, carry.k_end, carry.epoch, carry.tau_end
     tau_out = times[None, :] - epoch[:, None]
@@ -436,7 +443,7 @@ def advance(force: Callable, carry: Carry, args, times, cfg: Config = Config(), 
         lane, out, k, stop, step, it = c
         # most iterations have no output to write (a batch-level test: lax.cond skips the work)
         out, k = jax.lax.cond(jnp.any(k < stop), fill, lambda o, kk, _s, _t: (o, kk), out, k, stop, step)
-        new, rec, accepted = attempt(lane, epoch, tau_end, args)
+        new, rec, accepted = attempt(lane, epoch, tau_end, args, _end_accel_norm(step))
         active = ~lane.done & (k >= stop)
         new = jax.tree_util.tree_map(
             lambda a, b: jnp.where(active.reshape(active.shape + (1,) * (a.ndim - 1)), a, b), new, lane
