@@ -45,6 +45,9 @@ _EQUATORIAL_SIN_I = 1e-15
 _ATAN_SERIES_LIMIT = 1e-3
 _ATAN_SERIES_TERMS = 8
 _MIN_BUCKET = 64
+# Padding rows of a batch (q, e, i, node, argp, and tp or dt): a circular orbit at 1 au, which
+# is never invalid and converges at once.
+PAD_ELEMENTS = (1.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 def perifocal_basis(i, node, argp):
@@ -118,12 +121,12 @@ def elements_to_state(elements: CometaryElements, t=None, *, mu: float = GM_SUN,
     dt = t - np.asarray(elements.tp)
     rotation = frames.rotation_from_ecliptic(frame)
     # Pad to a bucket size (batching.py) so that catalogs of similar sizes share one compiled
-    # kernel; the padding is a circular orbit at 1 au, sliced off below.
+    # kernel; the padding (PAD_ELEMENTS) is sliced off below.
     n = len(elements)
     size = batching.bucket_size(n, _MIN_BUCKET)
     fields = [getattr(elements, f) for f in ("q", "e", "i", "node", "argp")] + [dt]
     padded = [batching.pad_leading(np.asarray(a, dtype=np.float64), size, fill)
-              for a, fill in zip(fields, (1.0, 0.0, 0.0, 0.0, 0.0, 0.0))]
+              for a, fill in zip(fields, PAD_ELEMENTS)]
     states, ok = _elements_to_state_kernel(*(jnp.asarray(a) for a in padded), mu, jnp.asarray(rotation))
     states, ok = np.asarray(states)[:n], np.asarray(ok)[:n]
     if not ok.all():

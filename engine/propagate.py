@@ -35,7 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import batching, frames, status
-from .conics import two_body_state
+from .conics import PAD_ELEMENTS, two_body_state
 from .constants import GM_SUN
 from .elements import CometaryElements
 from .kepler import needs_hyperbolic_branch
@@ -149,9 +149,7 @@ def _kepler_group(fields, times, rotation, offset, mu, max_lanes, hyperbolic):
     pending = []
     for start, stop in bounds:
         size = chunk if stop - start == chunk else batching.bucket_size(stop - start, MIN_OBJECT_BUCKET, n_dev)
-        # Padding objects: a circular orbit at 1 au (never invalid, converges at once).
-        pads = (1.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-        parts = [batching.pad_leading(f[start:stop], size, fill) for f, fill in zip(fields, pads)]
+        parts = [batching.pad_leading(f[start:stop], size, fill) for f, fill in zip(fields, PAD_ELEMENTS)]
         parts = batching.shard_objects([jnp.asarray(p) for p in parts], mesh)
         # dispatched asynchronously
         tile = _object_tile(size, m_bucket, mesh)
