@@ -441,7 +441,8 @@ def advance(force: Callable, carry: Carry, args, times, cfg: Config = Config(), 
 
     def body(c):
         lane, out, k, stop, step, it = c
-        # most iterations have no output to write (a batch-level test: lax.cond skips the work)
+        # most iterations have no output to write (a batch-level test: lax.cond skips the work;
+        # measured ~7% of the run with yearly outputs, 2,000 comets over 10 years)
         out, k = jax.lax.cond(jnp.any(k < stop), fill, lambda o, kk, _s, _t: (o, kk), out, k, stop, step)
         new, rec, accepted = attempt(lane, epoch, tau_end, args, _end_accel_norm(step))
         active = ~lane.done & (k >= stop)
