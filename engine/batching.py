@@ -25,6 +25,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 _LADDER = (1.0, 1.125, 1.25, 1.375, 1.5, 1.625, 1.75, 1.875)
 OBJECT_AXIS = "objects"
+MIN_OBJECT_BUCKET = 64  # smallest padded object count of the two-body kernels
 
 
 def bucket_size(n: int, minimum: int = 1, multiple: int = 1) -> int:

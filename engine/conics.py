@@ -44,7 +44,6 @@ _CIRCULAR_E = 1e-14
 _EQUATORIAL_SIN_I = 1e-15
 _ATAN_SERIES_LIMIT = 1e-3
 _ATAN_SERIES_TERMS = 8
-_MIN_BUCKET = 64
 # Padding rows of a batch (q, e, i, node, argp, and tp or dt): a circular orbit at 1 au, which
 # is never invalid and converges at once.
 PAD_ELEMENTS = (1.0, 0.0, 0.0, 0.0, 0.0, 0.0)
@@ -123,7 +122,7 @@ def elements_to_state(elements: CometaryElements, t=None, *, mu: float = GM_SUN,
     # Pad to a bucket size (batching.py) so that catalogs of similar sizes share one compiled
     # kernel; the padding (PAD_ELEMENTS) is sliced off below.
     n = len(elements)
-    size = batching.bucket_size(n, _MIN_BUCKET)
+    size = batching.bucket_size(n, batching.MIN_OBJECT_BUCKET)
     fields = [getattr(elements, f) for f in ("q", "e", "i", "node", "argp")] + [dt]
     padded = [batching.pad_leading(np.asarray(a, dtype=np.float64), size, fill)
               for a, fill in zip(fields, PAD_ELEMENTS)]

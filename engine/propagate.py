@@ -43,7 +43,6 @@ from .timescales import to_tdb_jd
 from .validate import check_elements, check_mu, invalid_mask
 
 MODELS = ("kepler", "nbody")
-MIN_OBJECT_BUCKET = 64
 # Object-epochs per compiled call: bounds the memory of one call (~60 bytes per lane of
 # live intermediates plus 48 bytes of output, so about 1.8 GB at 2^24).
 MAX_LANES = 2**24
@@ -140,7 +139,7 @@ def _kepler_group(fields, times, rotation, offset, mu, max_lanes, hyperbolic):
     m_bucket = batching.bucket_size(m)
     mesh = batching.object_mesh()
     n_dev = 1 if mesh is None else mesh.size
-    chunk = batching.bucket_floor(max(max_lanes // m_bucket, 1), MIN_OBJECT_BUCKET, n_dev)
+    chunk = batching.bucket_floor(max(max_lanes // m_bucket, 1), batching.MIN_OBJECT_BUCKET, n_dev)
     times_p = batching.pad_leading(times, m_bucket)
     offset_p = batching.pad_leading(offset, m_bucket)
     shared = batching.replicate((jnp.asarray(times_p), jnp.asarray(offset_p), jnp.asarray(rotation)), mesh)
@@ -148,7 +147,7 @@ def _kepler_group(fields, times, rotation, offset, mu, max_lanes, hyperbolic):
     bounds = batching.chunk_bounds(n, chunk)
     pending = []
     for start, stop in bounds:
-        size = chunk if stop - start == chunk else batching.bucket_size(stop - start, MIN_OBJECT_BUCKET, n_dev)
+        size = chunk if stop - start == chunk else batching.bucket_size(stop - start, batching.MIN_OBJECT_BUCKET, n_dev)
         parts = [batching.pad_leading(f[start:stop], size, fill) for f, fill in zip(fields, PAD_ELEMENTS)]
         parts = batching.shard_objects([jnp.asarray(p) for p in parts], mesh)
         # dispatched asynchronously
