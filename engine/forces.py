@@ -168,14 +168,23 @@ def acceleration(x, v, body_pos, gm, sun_index: int, sun_vel, params: NonGravPar
     with_nongrav (static): include the non-grav term (it vanishes for A1 = A2 = A3 = 0; False
     skips its cost when no comet of the batch has any).
     """
-    a = newtonian(x, body_pos, gm)
-    r_h = x - body_pos[sun_index]
+    return newtonian(x, body_pos, gm) + small_terms(x, v, body_pos[sun_index], sun_vel, gm[sun_index], params,
+                                                    law, relativity, delay, with_nongrav)
+
+
+def small_terms(x, v, sun_pos, sun_vel, gm_sun, params: NonGravParams, law: NonGravLaw = NonGravLaw(),
+                relativity: bool = True, delay: bool = True, with_nongrav: bool = True):
+    """The Sun's 1PN term plus the non-gravitational term (each optional, static flags), in
+    barycentric x, v (3,) with the Sun at sun_pos, sun_vel: at most ~1e-5 of the Newtonian
+    pull, which lets the integrator hold them through its later iterations (ias15.Force)."""
+    r_h = x - sun_pos
     v_h = v - sun_vel
+    a = jnp.zeros(3)
     if relativity:
-        a = a + sun_relativity(r_h, v_h, gm[sun_index])
-    if not with_nongrav:
-        return a
-    return a + nongrav(r_h, v_h, params, gm[sun_index], law, delay)
+        a = a + sun_relativity(r_h, v_h, gm_sun)
+    if with_nongrav:
+        a = a + nongrav(r_h, v_h, params, gm_sun, law, delay)
+    return a
 
 
 def encounter_ratio(x, body_pos, limits):
