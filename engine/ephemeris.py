@@ -127,9 +127,10 @@ def _clenshaw(coef, s, derivative: bool):
     """Chebyshev series sum_k c_k T_k(s) and, optionally, its derivative d/ds.
 
     coef: (..., C) with s broadcastable to (...). CSPICE CHBINT/CHBVAL's recurrence, in the
-    same order of operations, unrolled over the static C.
+    same order of operations, unrolled over the static C. Plain arithmetic only, so numpy
+    arrays stay numpy (engine/perturbers.py samples the kernel with it on the host).
     """
-    zero = jnp.zeros_like(coef[..., 0])
+    zero = coef[..., 0] * 0.0
     w1 = w2 = zero
     dw1 = dw2 = zero
     s2 = 2.0 * s

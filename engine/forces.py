@@ -156,22 +156,6 @@ def nongrav(r, v, params: NonGravParams, gm_sun, law: NonGravLaw = NonGravLaw(),
     return g * (params.A1 * r_hat + params.A2 * t_hat + params.A3 * n_hat)
 
 
-def acceleration(x, v, body_pos, gm, sun_index: int, sun_vel, params: NonGravParams,
-                 law: NonGravLaw = NonGravLaw(), relativity: bool = True, delay: bool = True,
-                 with_nongrav: bool = True):
-    """Total acceleration on the comet, barycentric ICRF (au/day^2), shape (3,).
-
-    x, v: (3,) barycentric position (au) and velocity (au/day); body_pos: (K, 3) barycentric
-    positions of the perturbers, with gm: (K,) their GMs; body_pos[sun_index] is the Sun, whose
-    barycentric velocity is sun_vel (3,) (for the heliocentric v of the GR and non-grav terms).
-    relativity, delay (static): include the Sun's 1PN term; evaluate the non-grav time delay.
-    with_nongrav (static): include the non-grav term (it vanishes for A1 = A2 = A3 = 0; False
-    skips its cost when no comet of the batch has any).
-    """
-    return newtonian(x, body_pos, gm) + small_terms(x, v, body_pos[sun_index], sun_vel, gm[sun_index], params,
-                                                    law, relativity, delay, with_nongrav)
-
-
 def small_terms(x, v, sun_pos, sun_vel, gm_sun, params: NonGravParams, law: NonGravLaw = NonGravLaw(),
                 relativity: bool = True, delay: bool = True, with_nongrav: bool = True):
     """The Sun's 1PN term plus the non-gravitational term (each optional, static flags), in

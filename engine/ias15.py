@@ -182,8 +182,8 @@ class Force(NamedTuple):
     evaluates the nodes' contexts once per step attempt and reuses them in every iteration
     (the node times do not change).
     small(ctx, x, v, args) -> (3,), optional: terms many orders of magnitude below |a| (the
-    Sun's relativity, outgassing), evaluated in the first SMALL_ITERATIONS iterations of each
-    step and then held (see `_attempt`). A plain callable force(t, x, v, args) is also accepted
+    Sun's relativity, outgassing), evaluated in the first SMALL_SWEEPS sweeps of each step
+    and then held (see `_iterate`). A plain callable force(t, x, v, args) is also accepted
     (its context is t).
     """
 
@@ -236,6 +236,12 @@ def _at_nodes(x0, v0, a0, b, dt):
     x = x0 + dth * v0 + dth * dth * (0.5 * a0 + _mat7(_NODE_X, b))
     v = v0 + dth * (a0 + _mat7(_NODE_V, b))
     return x, v
+
+
+def _select(mask, new, old):
+    """Per-lane where over PyTrees whose leaves have the lane axis first: new where mask."""
+    return jax.tree_util.tree_map(
+        lambda a, b: jnp.where(mask.reshape(mask.shape + (1,) * (a.ndim - 1)), a, b), new, old)
 
 
 def _kahan(s, c, d):
@@ -346,30 +352,27 @@ def _iterate(force: Force, lanes: _Lane, trials: _Trial, args, active) -> _Sweep
     safe once the node positions have converged to well below the terms' own relative size:
     measured on an Encke-like orbit with a strong A1 (2e-8 au/day^2), 38 years back, against
     evaluating them in every sweep: 4.4 m apart when held after two sweeps, 3 cm after three
-    (tests/engine/test_nbody.py). A lane stops when a sweep changes its step by less than PC_TOL, when the
-    change stops decreasing (round-off), or after PC_MAX_ITER sweeps; lanes not `active`
-    (done, or waiting to write outputs) do none."""
+    (tests/engine/test_nbody.py). A lane stops when a sweep changes its step by less than
+    PC_TOL, when the change stops decreasing (round-off), or after PC_MAX_ITER sweeps; lanes
+    not `active` (done, or waiting to write outputs) do none."""
     L = lanes.x.shape[0]
     sweep_all = jax.vmap(lambda ln, tr, a, b_, d, sm: _sweep(force, ln, tr, a, b_, d, sm, True))
-    sweep_big = jax.vmap(lambda ln, tr, a, b_, d, sm: _sweep(force, ln, tr, a, b_, d, sm, False))
+    sweep_held = jax.vmap(lambda ln, tr, a, b_, d, sm: _sweep(force, ln, tr, a, b_, d, sm, False))
     has_small = force.small is not None
 
     def body(c):
         k, sw = c
         ops = (lanes, trials, args, sw.b, sw.dfs, sw.small)
         if has_small:
-            out = jax.lax.cond(k < SMALL_SWEEPS, lambda o: sweep_all(*o), lambda o: sweep_big(*o), ops)
+            out = jax.lax.cond(k < SMALL_SWEEPS, lambda o: sweep_all(*o), lambda o: sweep_held(*o), ops)
         else:
-            out = sweep_big(*ops)
+            out = sweep_held(*ops)
         b, dfs, small, err, enc = out
-        g = sw.going
-        keep = lambda new, old: jnp.where(g.reshape(g.shape + (1,) * (new.ndim - 1)), new, old)
-        n_it = sw.n_it + g.astype(jnp.int32)
-        err_new = jnp.where(sw.n_it == 0, jnp.inf, err)  # the first sweep has nothing to compare
-        sw = _Sweeps(keep(b, sw.b), keep(dfs, sw.dfs), keep(small, sw.small), keep(err_new, sw.err),
-                     keep(sw.err, sw.err_prev), n_it, keep(jnp.minimum(sw.enc, enc), sw.enc), g)
-        stalled = (n_it > 2) & (sw.err >= sw.err_prev)
-        return k + 1, sw._replace(going=g & (n_it < PC_MAX_ITER) & (sw.err > PC_TOL) & ~stalled)
+        err = jnp.where(sw.n_it == 0, jnp.inf, err)  # the first sweep has nothing to compare
+        new = _Sweeps(b, dfs, small, err, sw.err, sw.n_it + 1, jnp.minimum(sw.enc, enc), sw.going)
+        sw = _select(sw.going, new, sw)
+        stalled = (sw.n_it > 2) & (sw.err >= sw.err_prev)
+        return k + 1, sw._replace(going=sw.going & (sw.n_it < PC_MAX_ITER) & (sw.err > PC_TOL) & ~stalled)
 
     zeros = jnp.zeros((L, 7, 3))
     inf = jnp.full(L, jnp.inf)
@@ -545,13 +548,9 @@ def advance(force: Callable, carry: Carry, args, times, cfg: Config = Config(), 
         out, k = jax.lax.cond(jnp.any(k < stop), fill, lambda o, kk, _s, _t: (o, kk), out, k, stop, step)
         active = ~lane.done & (k >= stop)
         new, rec, accepted = attempt(lane, epoch, tau_end, args, _end_accel_norm(step), active)
-        new = jax.tree_util.tree_map(
-            lambda a, b: jnp.where(active.reshape(active.shape + (1,) * (a.ndim - 1)), a, b), new, lane
-        )
+        new = _select(active, new, lane)
         took = active & accepted
-        step = jax.tree_util.tree_map(
-            lambda a, b: jnp.where(took.reshape(took.shape + (1,) * (a.ndim - 1)), a, b), rec, step
-        )
+        step = _select(took, rec, step)
         # outputs up to the new time: key <= |tau| along the lane (a binary search: the keys
         # are sorted along each lane)
         reach = jax.vmap(lambda ks, t: jnp.searchsorted(ks, t, side="right", method="scan_unrolled"))(
