@@ -15,10 +15,11 @@ Design decisions:
   integrator lane: backward lanes fill times before the epoch, forward lanes the others, all in
   one batched loop with a step size per lane. Lanes are padded to bucket sizes (and times to
   bucket lengths) so that shapes repeat and nothing recompiles; padding never reaches results.
-- On the CPU the lanes run as several batches of about CHUNK_LANES at once, on threads
-  (_chunks): one batch's small kernels leave cores idle, and side by side they do not
-  (1,000 comets: 9,500 object-years/s as one batch, 13,000 as four). Inside a batch, lanes
-  that finish are compacted away between rounds of the loop.
+- Lanes are integrated from pools (ias15.Pool): a batch of slots, each of which takes the
+  next lane of its pool as soon as its own is over, hardest lanes first (_effort). A fixed
+  set of lanes would cost its slowest lane times its width. On the CPU the pools run side by
+  side on threads (_pools; one batch's small kernels leave cores idle) with CPU_SLOTS slots
+  each. Once a pool is drained, the slots still running are compacted between rounds.
 - The perturbers' positions come from a table of the integration span on a common 4-day
   grid (engine/perturbers.py: one gather and one Chebyshev basis per step node instead of a
   gather and recurrence per segment group); the same positions to rounding. With it a batch
@@ -76,17 +77,18 @@ SUN_RADIUS_AU = 695_700.0 / constants.AU_KM  # IAU 2015 Resolution B3 nominal so
 
 MIN_LANES = 8  # lanes per compiled call are padded to batching.bucket_size(n, MIN_LANES)
 MIN_TIMES = 16  # output times likewise (a larger padded output array costs every loop iteration)
-# Lane compaction: every ROUND_ITERATIONS loop iterations the host drops finished lanes and
-# continues with the rest in the smallest of COMPACT_SIZES that holds them (a SIMD loop costs
-# its slowest lane times its width: without compaction 1,000 comets whose median needs 5
-# steps run as long as the one that needs 130). Few sizes: few compilations.
-# A replay of the benchmark's per-comet step counts (1,000 comets, 4 chunks of 256) put the
-# lane-iterations paid at 1.5x the useful ones with these sizes, 1.4x with every power of two
-# (~7% less work for twice the compiled shapes): not taken.
+# Compaction of a drained pool's slots: every ROUND_ITERATIONS loop iterations the host
+# drops empty slots and continues with the rest in the smallest of COMPACT_SIZES that holds
+# them (a SIMD loop costs its slowest lane times its width). Few sizes: few compilations.
 ROUND_ITERATIONS = 24
 COMPACT_SIZES = (8, 32, 128, 512, 2048)
-CHUNK_LANES = 256  # on the CPU, lanes per concurrently run batch (_chunks)
+CHUNK_LANES = 256  # on the CPU, about this many lanes per pool (_pools) ...
 MIN_CHUNK_LANES = 32  # ... and never fewer than this
+# Slots per pool on the CPU. Smaller batches also iterate less: the predictor-corrector runs
+# until the batch's slowest lane converges. Measured, 1,000 comets over 10 years, 4 pools on
+# the 2-core CPU (object-years/s): 8 slots 25,600; 16: 28,000; 32: 28,600; 64: 21,200;
+# 128: 21,600 (one fixed batch of 256 per pool, compacted: 17,000).
+CPU_SLOTS = 32
 
 
 class NBodyResult(NamedTuple):
@@ -153,7 +155,7 @@ def _force_fn(eph, gm, limits, law, relativity, delay, planets, with_nongrav=Tru
     return ias15.Force(context, accel, small if (relativity or with_nongrav) else None)
 
 
-_start = jax.jit(ias15.start)
+_empty = jax.jit(ias15.empty, static_argnames=("n_slots",))
 
 
 # XLA's CPU backend hands small contractions (the integrator's 7x7 fits, the sums over the
@@ -161,13 +163,13 @@ _start = jax.jit(ias15.start)
 # of the N-body run time; XLA's own loops do them 1.7x faster overall. The option is an XLA
 # debug flag that only the CPU compiler reads.
 @functools.partial(jax.jit, static_argnames=("relativity", "delay", "planets", "with_nongrav"),
-                   donate_argnames=("carry",),
+                   donate_argnames=("carry", "work"),
                    compiler_options={"xla_cpu_experimental_ynn_fusion_type": ""})
-def _advance(eph, table, gm, limits, carry, params, times, cfg, law, max_iter, *, relativity, delay, planets,
+def _advance(eph, table, gm, limits, carry, work, times, cfg, law, max_iter, *, relativity, delay, planets,
              with_nongrav):
     """Jitted core: up to max_iter iterations of the batched IAS15 loop (ias15.advance)."""
     force = _force_fn(eph, gm, limits, law, relativity, delay, planets, with_nongrav, table)
-    return ias15.advance(force, carry, params, times, cfg, max_iter)
+    return ias15.advance(force, carry, work, times, cfg, max_iter)
 
 
 def _compact_size(n_active: int) -> int:
@@ -185,75 +187,97 @@ def _cpu_cores() -> int:
 
 
 def _workers() -> int:
-    """Threads that run lane chunks at once: two per CPU core (see _chunks), one on accelerators."""
+    """Threads that run lane pools at once: two per CPU core (see _pools), one on accelerators."""
     return 2 * _cpu_cores() if jax.default_backend() == "cpu" else 1
 
 
-def _chunks(n_lanes: int, max_lanes: int) -> list[np.ndarray]:
-    """Lane indices of the batches to run: at most max_lanes each; on the CPU about
-    CHUNK_LANES each and at least one per core, but never fewer than MIN_CHUNK_LANES.
+def _pools(order: np.ndarray) -> list[np.ndarray]:
+    """Lane indices of the pools to run side by side, each in the given order (hardest first):
+    on the CPU one per worker thread (fewer for small inputs: about CHUNK_LANES lanes each,
+    at least one per core, never fewer than MIN_CHUNK_LANES); on accelerators one.
 
     A batch's small kernels do not fill the cores, and it waits on every one of them; batches
-    run side by side in threads do (JAX releases the GIL while a program runs; _workers of
-    them at a time). Measured on 2 cores, 10 years, DE440: 1,000 comets took 0.95 s as 2
-    concurrent batches, 0.76 s as 4 and 0.84 s as 8 (1.1 s as one); 100 comets 0.11 s as 2
-    batches, 0.16 s as 3; 4,000 comets 3.07 s as 4 batches of 1,000, 2.67 s as 16 of 250.
-    Lanes are dealt out in turn, so that hard and easy comets spread evenly over the chunks.
+    run side by side in threads do (JAX releases the GIL while a program runs). Measured on 2
+    cores, 10 years, DE440: 1,000 comets took 0.95 s as 2 concurrent batches, 0.76 s as 4 and
+    0.84 s as 8 (1.1 s as one); 100 comets 0.11 s as 2 batches, 0.16 s as 3.
+    Lanes are dealt out in turn, so that hard and easy comets spread evenly over the pools.
     """
+    n_lanes = order.size
     if n_lanes == 0:
         return []
-    count = -(-n_lanes // max(max_lanes, 1))
+    count = 1
     if jax.default_backend() == "cpu":
-        cores = _cpu_cores()
-        wanted = max(cores, round(n_lanes / CHUNK_LANES))
-        count = max(count, min(wanted, n_lanes // MIN_CHUNK_LANES))
-    return [np.arange(k, n_lanes, count) for k in range(count)]
+        wanted = max(_cpu_cores(), round(n_lanes / CHUNK_LANES))
+        count = max(1, min(wanted, _workers(), n_lanes // MIN_CHUNK_LANES))
+    return [order[k::count] for k in range(count)]
 
 
-def _integrate_chunk(obj, tend, dt0, *, states0, epochs, times_p, n_times, nongrav_params, eph, table, gm, limits,
-                     cfg, law, relativity, delay, planets, with_nongrav, max_lanes):
-    """Integrate one batch of lanes (objects obj, ends tend, first steps dt0), compacting
-    finished lanes away between rounds. Returns per-lane (states (n, n_times, 6), status,
+def _effort(r, v, span):
+    """A rough rank of how many steps each lane will take: the perihelion passages of its
+    two-body orbit within |span| days along its direction, over sqrt(q) (steps crowd at
+    perihelia, more so the closer they are). r, v: (n, 3) heliocentric au, au/day; span: (n,)
+    signed days. On the benchmark's 1,000 comets its rank correlation with the steps taken
+    is 0.89. Only an order: lanes that run longest start first (see ias15._retire_and_refill)."""
+    mu = constants.GM_SUN
+    v = np.where(span[:, None] < 0, -v, v)  # backward in time = forward with the velocity reversed
+    rn = np.linalg.norm(r, axis=1)
+    rv = np.sum(r * v, axis=1)
+    inv_a = 2.0 / rn - np.sum(v * v, axis=1) / mu
+    h = np.cross(r, v)
+    p = np.sum(h * h, axis=1) / mu
+    with np.errstate(all="ignore"):
+        e = np.sqrt(np.maximum(1.0 - p * inv_a, 0.0))
+        q = p / (1.0 + e)
+        n = np.sqrt(mu * np.abs(inv_a) ** 3)  # mean motion
+        root = np.sqrt(mu / np.abs(inv_a))
+        ell = inv_a > 0
+        mean_e = np.arctan2(rv / (e * root), (1.0 - rn * inv_a) / e)  # eccentric anomaly E
+        mean_e = mean_e - e * np.sin(mean_e)
+        hyp = np.arcsinh(rv / (e * root))  # hyperbolic anomaly H
+        mean_h = e * np.sinh(hyp) - hyp
+        to_peri = np.where(ell, np.mod(-mean_e, 2.0 * np.pi) / n, np.where(mean_h < 0, -mean_h / n, np.inf))
+        period = np.where(ell, 2.0 * np.pi / n, np.inf)
+        passes = np.where(to_peri <= np.abs(span), 1.0 + np.floor((np.abs(span) - to_peri) / period), 0.0)
+        effort = passes / np.sqrt(np.maximum(q, 1e-3))
+    return np.nan_to_num(effort, nan=1.0, posinf=1.0)
+
+
+def _integrate_pool(obj, tend, dt0, *, states0, epochs, times_p, n_times, nongrav_params, eph, table, gm, limits,
+                    cfg, law, relativity, delay, planets, with_nongrav, max_lanes):
+    """Integrate one pool of lanes (objects obj, ends tend, first steps dt0; hardest first) in
+    at most max_lanes slots that refill from it (ias15.Pool), then compact the slots left
+    running once the pool is drained. Returns per-lane (states (n, n_times, 6), status,
     accepted steps, force evaluations), numpy."""
     n_l = obj.size
-    pad = min(batching.bucket_size(n_l, MIN_LANES), max(max_lanes, n_l, MIN_LANES)) - n_l
+    n_rows = batching.bucket_size(n_l, MIN_LANES)
+    pad = n_rows - n_l
     idx = np.concatenate([obj, np.full(pad, obj[0])])
-    tend_p = np.concatenate([tend, np.zeros(pad)])  # padding lanes are done from the start
+    tend_p = np.concatenate([tend, np.zeros(pad)])  # padding rows are never handed out
     dt0_p = np.concatenate([dt0, np.full(pad, 1.0)])
     p = nongrav_params[idx]
     params = forces.NonGravParams(*[jnp.asarray(p[:, j]) for j in range(4)])
     times_j = jnp.asarray(times_p)
-    carry = _start(jnp.asarray(states0[idx, :3]), jnp.asarray(states0[idx, 3:]), jnp.asarray(epochs[idx]),
-                   jnp.asarray(tend_p), jnp.asarray(dt0_p), times_j, cfg)
-    lane_states = np.full((n_l, n_times, 6), np.nan)
-    lane_status = np.zeros(n_l, np.int32)
-    lane_steps = np.zeros(n_l, np.int64)
-    lane_evals = np.zeros(n_l, np.int64)
-    rows = np.concatenate([np.arange(n_l), np.full(pad, -1)])  # row -> lane j (-1: padding)
+    work = ias15.pool(jnp.asarray(states0[idx, :3]), jnp.asarray(states0[idx, 3:]), jnp.asarray(epochs[idx]),
+                      jnp.asarray(tend_p), jnp.asarray(dt0_p), params, times_p.size, end=n_l)
+    carry = _empty(work, _compact_size(min(n_l, max_lanes)), times_j, cfg)
     gm, limits = jnp.asarray(gm), jnp.asarray(limits)
     while True:
-        carry = _advance(eph, table, gm, limits, carry, params, times_j, cfg, law, ROUND_ITERATIONS,
-                         relativity=relativity, delay=delay, planets=planets, with_nongrav=with_nongrav)
-        done = np.asarray(ias15.finished(carry))  # done, and every output written
-        active = ~done & (rows >= 0)
-        size = _compact_size(int(active.sum()))
-        if active.any() and 2 * size > len(rows):
+        carry, work = _advance(eph, table, gm, limits, carry, work, times_j, cfg, law, ROUND_ITERATIONS,
+                               relativity=relativity, delay=delay, planets=planets, with_nongrav=with_nongrav)
+        if not ias15.drained(carry, work):
+            continue
+        running = np.asarray(carry.src) >= 0
+        if not running.any():
+            break
+        size = _compact_size(int(running.sum()))
+        if 2 * size > running.size:
             continue  # not worth a new shape yet
-        # collect the finished lanes, then keep only the active ones (padded with a done row)
-        fin = done & (rows >= 0)
-        if fin.any():
-            lane_states[rows[fin]] = np.asarray(carry.out)[fin][:, :n_times]
-            lane_status[rows[fin]] = np.asarray(carry.lane.status)[fin]
-            lane_steps[rows[fin]] = np.asarray(carry.lane.n_steps)[fin]
-            lane_evals[rows[fin]] = np.asarray(carry.lane.n_evals)[fin]
-        if not active.any():
-            return lane_states, lane_status, lane_steps, lane_evals
-        keep = np.nonzero(active)[0]
-        filler = np.nonzero(done)[0][0]
-        take = np.concatenate([keep, np.full(size - keep.size, filler)])
+        keep = np.nonzero(running)[0]
+        take = np.concatenate([keep, np.full(size - keep.size, np.nonzero(~running)[0][0])])
         carry = jax.tree_util.tree_map(lambda a: a[take], carry)
-        params = jax.tree_util.tree_map(lambda a: a[take], params)
-        rows = np.concatenate([rows[keep], np.full(size - keep.size, -1)])
+    res = ias15.result(work)
+    return (np.asarray(res.states)[:n_l, :n_times], np.asarray(res.status)[:n_l],
+            np.asarray(res.n_steps)[:n_l].astype(np.int64), np.asarray(res.n_evals)[:n_l].astype(np.int64))
 
 
 def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", nongrav_params=None,
@@ -267,9 +291,9 @@ def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", non
 
     states0: (N, 6) au, au/day at epochs (N,) TDB JD; times_tdb: (M,) TDB JD, any order;
     nongrav_params: (N, 4) A1, A2, A3 (au/day^2), DT (days), or None for none. Options: IAS15
-    epsilon; step bounds (days); attempt budget per lane; close-encounter limit (au); lanes
-    per compiled call (larger inputs are processed in chunks of at most that size, run
-    concurrently, and on the CPU in at least one chunk per core: see _chunks); record_breaks: within
+    epsilon; step bounds (days); attempt budget per lane; close-encounter limit (au); max_lanes:
+    slots per batch (the lanes integrated at once; more lanes queue in pools, see _pools; on
+    the CPU at most CPU_SLOTS); record_breaks: within
     ~break_within_au of the Sun (where the Sun's pull exceeds GM/R^2), end steps on the Sun's
     Chebyshev record boundaries (module docstring). planets=False: the Sun alone (no planets,
     no Moon), as the two-body problem of the comet about the Sun: the integration runs in
@@ -343,25 +367,27 @@ def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", non
         v_h = np.linalg.norm(states0[lane_obj, 3:] - sun_v, axis=1)
         # first trial step: a small fraction of the local orbital timescale
         dt0_all = 0.02 * np.minimum(r_h / v_h, np.sqrt(r_h**3 / gm[SUN_INDEX]))
+        effort = _effort(states0[lane_obj, :3] - sun_p, states0[lane_obj, 3:] - sun_v, lane_end)
 
     table = None
     if lane_obj.size and planets and tabulate:
         ends = epochs[lane_obj] + lane_end
         table = perturbers.build(eph, TARGETS, float(min(ends.min(), epochs[lane_obj].min())),
                                  float(max(ends.max(), epochs[lane_obj].max())))
-    chunks = _chunks(lane_obj.size, max_lanes)
-    run_chunk = functools.partial(
-        _integrate_chunk, states0=states0, epochs=epochs, times_p=times_p, n_times=times.size,
+    pools = _pools(np.argsort(-effort, kind="stable") if lane_obj.size else np.arange(0))
+    run_pool = functools.partial(
+        _integrate_pool, states0=states0, epochs=epochs, times_p=times_p, n_times=times.size,
         nongrav_params=nongrav_params, eph=eph, table=table, gm=gm, limits=limits, cfg=cfg, law=law_j,
-        relativity=relativity, delay=delay, planets=planets, with_nongrav=with_nongrav, max_lanes=max_lanes)
-    jobs = [(lane_obj[sel], lane_end[sel], dt0_all[sel]) for sel in chunks]
+        relativity=relativity, delay=delay, planets=planets, with_nongrav=with_nongrav,
+        max_lanes=min(max_lanes, CPU_SLOTS) if jax.default_backend() == "cpu" else max_lanes)
+    jobs = [(lane_obj[sel], lane_end[sel], dt0_all[sel]) for sel in pools]
     if len(jobs) > 1:
-        # JAX releases the GIL while a program runs: chunks in threads keep every core busy,
-        # where one chunk's small kernels would run one at a time on one core.
-        with concurrent.futures.ThreadPoolExecutor(max_workers=min(len(jobs), _workers())) as pool:
-            results = list(pool.map(lambda job: run_chunk(*job), jobs))
+        # JAX releases the GIL while a program runs: pools in threads keep every core busy,
+        # where one pool's small kernels would run one at a time on one core.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(jobs)) as threads:
+            results = list(threads.map(lambda job: run_pool(*job), jobs))
     else:
-        results = [run_chunk(*job) for job in jobs]
+        results = [run_pool(*job) for job in jobs]
     for (obj, tend, _), (lane_states, lane_status, lane_steps, lane_evals) in zip(jobs, results):
         for j, o in enumerate(obj):
             side = (times >= epochs[o]) if tend[j] >= 0 else (times < epochs[o])

@@ -195,3 +195,28 @@ def test_dense_polynomial_reproduces_its_own_nodes_exactly():
     # velocity weights: what the seven free nodes leave to h = 0 is the Radau weight of the
     # fixed end point, 2/n^2 on [-1, 1] with n = 8 nodes, i.e. 1/64 on [0, 1]
     assert abs((1 - ias15._WV.sum()) - 1 / 64) < 1e-15
+
+
+@jax.jit
+def _pooled(x0, v0, epoch, tau_end, dt0, gr, times, cfg):
+    """The same integrations through a pool of LANES rows and only 2 slots that refill."""
+    work = ias15.pool(x0, v0, epoch, tau_end, dt0, gr, times.shape[0])
+    _, work = ias15.advance(_force, ias15.empty(work, 2, times, cfg), work, times, cfg)
+    return ias15.result(work)
+
+
+def test_slots_that_refill_from_a_pool_give_each_integration_unchanged():
+    # seven regimes plus a zero-length row, 2 slots: every slot takes several rows in turn,
+    # and each row's outputs, status and step counts must be those of a slot of its own
+    states = np.array([conic_state(q, e, t) for q, e, t in REGIMES.values()] + [conic_state(1.0, 0.1, 0.0)])
+    tau_end = np.array([400.0, -300.0, 700.0, 200.0, -500.0, 90.0, 30.0, 0.0])
+    times = EPOCH + np.concatenate([np.linspace(-300.0, 700.0, 40), np.full(M - 40, 700.0)])
+    cfg = ias15.Config(*[jnp.asarray(v) for v in ias15.Config()])
+    args = (states[:, :3], states[:, 3:], np.full(LANES, EPOCH), tau_end, np.full(LANES, 0.01), np.zeros(LANES),
+            times, cfg)
+    own = _integrate(*args)
+    shared = _pooled(*args)
+    assert np.all(np.asarray(own.status) == st.OK)
+    assert np.asarray(own.n_steps)[:-1].min() > 5 and np.asarray(own.n_steps)[-1] == 0
+    for a, b in zip(own, shared):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))

@@ -178,17 +178,35 @@ def test_chunks_and_lane_compaction_do_not_change_the_answers():
         np.testing.assert_allclose(chunked.states[j], alone.states[0], rtol=0, atol=1e-3 / M)
 
 
-def test_chunks_cover_every_lane_once_within_the_limit(monkeypatch):
+def test_pools_cover_every_lane_once_in_the_given_order(monkeypatch):
     monkeypatch.setattr(nbody, "_cpu_cores", lambda: 2)
-    for n_lanes, max_lanes, count in ((1, 2048, 1), (40, 2048, 1), (100, 2048, 2), (1000, 2048, 4),
-                                      (1000, 64, 16), (10_000, 2048, 39)):
-        chunks = nbody._chunks(n_lanes, max_lanes)
-        assert len(chunks) == count
-        lanes = np.concatenate(chunks)
-        assert np.array_equal(np.sort(lanes), np.arange(n_lanes))  # each lane exactly once
-        assert max(c.size for c in chunks) <= max_lanes
-        assert min(c.size for c in chunks) >= min(n_lanes, nbody.MIN_CHUNK_LANES)
-    assert nbody._chunks(0, 2048) == []
+    rng = np.random.default_rng(5)
+    for n_lanes, count in ((1, 1), (40, 1), (100, 2), (1000, 4), (10_000, 4)):
+        order = rng.permutation(n_lanes)
+        pools = nbody._pools(order)
+        assert len(pools) == count
+        assert np.array_equal(np.sort(np.concatenate(pools)), np.arange(n_lanes))  # each lane exactly once
+        rank = np.argsort(order)
+        assert all(np.all(np.diff(rank[p]) > 0) for p in pools)  # each pool keeps the order
+        assert min(p.size for p in pools) >= min(n_lanes, nbody.MIN_CHUNK_LANES)
+    assert nbody._pools(np.arange(0)) == []
+
+
+def test_effort_ranks_perihelion_passages_near_the_sun_first():
+    # Three orbits over 10 years: Encke-like (3.3-year period, q = 0.34 au: three close
+    # perihelia), a Jupiter-family comet (6.5 years, q = 1.5 au: one or two), and a distant
+    # one (q = 8 au, centuries: none). Backward in time counts passages behind the start.
+    from encke.engine import conics
+
+    comets = [ENCKE, dict(q=1.5, e=0.57, i=0.2, node=1.0, argp=2.0, tp=2460900.5, epoch=2460200.5),
+              dict(q=8.0, e=0.6, i=0.3, node=2.0, argp=1.0, tp=2470000.5, epoch=2460200.5)]
+    el = _elements(*comets)
+    epoch = np.asarray(el.epoch)
+    states = conics.elements_to_state(el, epoch, frame="icrf")
+    effort = nbody._effort(states[:, :3], states[:, 3:], np.full(3, 3652.5))
+    assert effort[0] > effort[1] > effort[2] == 0.0
+    back = nbody._effort(states[:, :3], states[:, 3:], np.full(3, -3652.5))
+    assert back[0] > back[1] > back[2] == 0.0
 
 
 def test_batches_without_nongrav_skip_it_and_get_the_same_orbits():
