@@ -145,7 +145,7 @@ def _force_fn(eph, gm, limits, law, relativity, delay, planets, with_nongrav=Tru
 
     def accel(ctx, x, v, p):
         pos, _ = ctx
-        return forces.newtonian(x, pos, gm), forces.encounter_ratio(x, pos, limits)
+        return forces.point_masses(x, pos, gm, limits)
 
     def small(ctx, x, v, p):
         pos, sun_vel = ctx
