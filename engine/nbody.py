@@ -259,7 +259,7 @@ def _integrate_pool(obj, tend, dt0, *, states0, epochs, times_p, n_times, nongra
     times_j = jnp.asarray(times_p)
     work = ias15.pool(jnp.asarray(states0[idx, :3]), jnp.asarray(states0[idx, 3:]), jnp.asarray(epochs[idx]),
                       jnp.asarray(tend_p), jnp.asarray(dt0_p), params, times_p.size, end=n_l)
-    carry = _empty(work, _compact_size(min(n_l, max_lanes)), times_j, cfg)
+    carry = _empty(work, batching.bucket_size(min(n_l, max_lanes), MIN_LANES), times_j, cfg)
     gm, limits = jnp.asarray(gm), jnp.asarray(limits)
     while True:
         carry, work = _advance(eph, table, gm, limits, carry, work, times_j, cfg, law, ROUND_ITERATIONS,
