@@ -652,8 +652,8 @@ def advance(force: Callable, carry: Carry, pool_: Pool, times, cfg: Config = Con
     return carry, pool_
 
 
-def drained(carry: Carry, pool_: Pool) -> bool:
-    """Every row handed out (host-side: concrete arrays)."""
+def drained(pool_: Pool) -> bool:
+    """Every row handed out (host-side: a concrete Pool)."""
     return int(pool_.next) >= int(pool_.end)
 
 

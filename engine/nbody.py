@@ -264,7 +264,7 @@ def _integrate_pool(obj, tend, dt0, *, states0, epochs, times_p, n_times, nongra
     while True:
         carry, work = _advance(eph, table, gm, limits, carry, work, times_j, cfg, law, ROUND_ITERATIONS,
                                relativity=relativity, delay=delay, planets=planets, with_nongrav=with_nongrav)
-        if not ias15.drained(carry, work):
+        if not ias15.drained(work):
             continue
         running = np.asarray(carry.src) >= 0
         if not running.any():
