@@ -505,18 +505,26 @@ class Carry(NamedTuple):
     epoch: jax.Array  # (L,) TDB JD
     tau_end: jax.Array  # (L,) signed days
     order: jax.Array  # (L, M) output indices sorted along the lane's direction
-    key: jax.Array  # (L, M) distance of each output along the lane (days; < 0: behind)
+    key: jax.Array  # (L, M) distances of the outputs along the lane in `order`, ascending (days; < 0: behind)
     k_end: jax.Array  # (L,) outputs reachable by the lane
     src: jax.Array  # (L,) the Pool row in this slot, -1 for none
     args: object  # the force's arguments of the slot's row
 
 
-def _fresh(x0, v0, epoch, tau_end, dt0, args, src, times, cfg: Config) -> Carry:
-    """Slots that start the integrations given (leading axis L each)."""
+def _time_orders(times):
+    """The output times' indices in ascending and in descending order (forward and backward
+    lanes' order; sorted once per `advance`, where sorting each refilled slot's keys was,
+    with 365 outputs, a third of the run)."""
+    return jnp.argsort(times), jnp.argsort(-times)
+
+
+def _fresh(x0, v0, epoch, tau_end, dt0, args, src, times, orders, cfg: Config) -> Carry:
+    """Slots that start the integrations given (leading axis L each); orders: _time_orders."""
     L = x0.shape[0]
     sgn = jnp.where(tau_end < 0, -1.0, 1.0)
     key = sgn[:, None] * (times[None, :] - epoch[:, None])
-    order = jnp.argsort(key, axis=1)
+    # ascending keys along the lane (t - epoch rounds monotonically, so the times' order is the keys')
+    order = jnp.where(sgn[:, None] > 0, orders[0][None, :], orders[1][None, :])
     # skip outputs behind the lane's start; those beyond its end are never reached
     k0 = jnp.sum(key < 0.0, axis=1).astype(jnp.int32)
     k_end = jnp.sum(key <= jnp.abs(tau_end)[:, None], axis=1).astype(jnp.int32)
@@ -533,7 +541,8 @@ def _fresh(x0, v0, epoch, tau_end, dt0, args, src, times, cfg: Config) -> Carry:
         done=(tau_end == 0.0) | ~finite0,
     )  # fmt: skip
     step = (jnp.zeros(L), x0, v0, jnp.zeros_like(x0), jnp.zeros((L, 7, 3)), jnp.ones(L))
-    return Carry(lane, k0, k0, step, epoch, tau_end, order, key, k_end, src, args)
+    return Carry(lane, k0, k0, step, epoch, tau_end, order, jnp.take_along_axis(key, order, axis=1), k_end, src,
+                 args)
 
 
 def _rows(pool_: Pool, rows):
@@ -547,10 +556,11 @@ def empty(pool_: Pool, n_slots: int, times, cfg: Config = Config()) -> Carry:
     """n_slots empty slots for `pool_` (filled from it by `advance`)."""
     rows = jnp.zeros(n_slots, jnp.int32)
     x0, v0, epoch, _, dt0, args = _rows(pool_, rows)
-    return _fresh(x0, v0, epoch, jnp.zeros(n_slots), dt0, args, jnp.full(n_slots, -1, jnp.int32), times, cfg)
+    return _fresh(x0, v0, epoch, jnp.zeros(n_slots), dt0, args, jnp.full(n_slots, -1, jnp.int32), times,
+                  _time_orders(times), cfg)
 
 
-def _retire_and_refill(carry: Carry, pool_: Pool, times, cfg: Config):
+def _retire_and_refill(carry: Carry, pool_: Pool, times, orders, cfg: Config):
     """Slots whose integration is over (done, every output written) hand their row's counters
     to the pool, and every free slot takes the next row not handed out yet, if any.
 
@@ -574,7 +584,7 @@ def _retire_and_refill(carry: Carry, pool_: Pool, times, cfg: Config):
             next=jnp.minimum(pool_.next + jnp.sum(free, dtype=jnp.int32), pool_.end),
         )
         rows_new = jnp.where(take, new, 0).astype(jnp.int32)
-        fresh = _fresh(*_rows(pool_, rows_new), rows_new, times, cfg)
+        fresh = _fresh(*_rows(pool_, rows_new), rows_new, times, orders, cfg)
         carry = _select(take, fresh, carry)
         return carry._replace(src=jnp.where(take, rows_new, jnp.where(over, -1, carry.src))), pool_
 
@@ -609,6 +619,7 @@ def advance(force: Callable, carry: Carry, pool_: Pool, times, cfg: Config = Con
 
     limit = jnp.iinfo(jnp.int32).max if max_iter is None else max_iter
     window = min(DENSE_WINDOW, M)
+    orders = _time_orders(times)
     ev = jax.vmap(jax.vmap(dense, in_axes=(None, None, None, None, None, 0)))
 
     def fill(c: Carry, out):
@@ -629,7 +640,7 @@ def advance(force: Callable, carry: Carry, pool_: Pool, times, cfg: Config = Con
         # most iterations have no output to write (a batch-level test: lax.cond skips the work;
         # measured ~7% of the run with yearly outputs, 2,000 comets over 10 years)
         c, out = jax.lax.cond(jnp.any(c.k < c.stop), fill, lambda cc, o: (cc, o), c, p.out)
-        c, p = _retire_and_refill(c, p._replace(out=out), times, cfg)
+        c, p = _retire_and_refill(c, p._replace(out=out), times, orders, cfg)
         lane, step = c.lane, c.step
         active = ~lane.done & (c.k >= c.stop)
         new, rec, accepted = attempt(lane, c.epoch, c.tau_end, c.args, _end_accel_norm(step), active)
@@ -638,9 +649,8 @@ def advance(force: Callable, carry: Carry, pool_: Pool, times, cfg: Config = Con
         step = _select(took, rec, step)
         # outputs up to the new time: key <= |tau| along the lane (a binary search: the keys
         # are sorted along each lane)
-        key_sorted = jnp.take_along_axis(c.key, c.order, axis=1)
         reach = jax.vmap(lambda ks, t: jnp.searchsorted(ks, t, side="right", method="scan_unrolled"))(
-            key_sorted, jnp.abs(new.tau)).astype(jnp.int32)
+            c.key, jnp.abs(new.tau)).astype(jnp.int32)
         stop = jnp.where(took, jnp.minimum(reach, c.k_end), c.stop)
         return c._replace(lane=new, stop=stop, step=step), p, it + 1
 
