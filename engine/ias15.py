@@ -591,8 +591,10 @@ def _retire_and_refill(carry: Carry, pool_: Pool, times, orders, cfg: Config):
     return jax.lax.cond(jnp.any(over | take), update, lambda c, p: (c, p), carry, pool_)
 
 
-def advance(force: Callable, carry: Carry, pool_: Pool, times, cfg: Config = Config(), max_iter=None):
-    """Step the slots until every pool row is integrated, or for at most max_iter attempts.
+def advance(force: Callable, carry: Carry, pool_: Pool, times, cfg: Config = Config(), max_iter=None,
+            until_drained=False):
+    """Step the slots until every pool row is integrated, or for at most max_iter attempts,
+    or (until_drained: a bool, may be traced) until every row has been handed out.
     Returns (carry, pool).
 
     One `lax.while_loop`; each iteration first writes up to DENSE_WINDOW pending outputs per
@@ -656,7 +658,8 @@ def advance(force: Callable, carry: Carry, pool_: Pool, times, cfg: Config = Con
 
     def cond(state):
         c, p, it = state
-        return (jnp.any(c.src >= 0) | (p.next < p.end)) & (it < limit)
+        going = (p.next < p.end) | (~jnp.asarray(until_drained) & jnp.any(c.src >= 0))
+        return going & (it < limit)
 
     carry, pool_, _ = jax.lax.while_loop(cond, body, (carry, pool_, jnp.int32(0)))
     return carry, pool_

@@ -165,11 +165,12 @@ _empty = jax.jit(ias15.empty, static_argnames=("n_slots",))
 @functools.partial(jax.jit, static_argnames=("relativity", "delay", "planets", "with_nongrav"),
                    donate_argnames=("carry", "work"),
                    compiler_options={"xla_cpu_experimental_ynn_fusion_type": ""})
-def _advance(eph, table, gm, limits, carry, work, times, cfg, law, max_iter, *, relativity, delay, planets,
-             with_nongrav):
-    """Jitted core: up to max_iter iterations of the batched IAS15 loop (ias15.advance)."""
+def _advance(eph, table, gm, limits, carry, work, times, cfg, law, max_iter, until_drained, *, relativity, delay,
+             planets, with_nongrav):
+    """Jitted core: up to max_iter iterations of the batched IAS15 loop (ias15.advance), or
+    until the pool is drained (until_drained, a traced bool: one compiled program for both)."""
     force = _force_fn(eph, gm, limits, law, relativity, delay, planets, with_nongrav, table)
-    return ias15.advance(force, carry, work, times, cfg, max_iter)
+    return ias15.advance(force, carry, work, times, cfg, max_iter, until_drained)
 
 
 def _compact_size(n_active: int) -> int:
@@ -263,11 +264,15 @@ def _integrate_pool(obj, tend, dt0, *, states0, epochs, times_p, n_times, nongra
                       jnp.asarray(tend_p), jnp.asarray(dt0_p), params, times_p.size, end=n_l)
     carry = _empty(work, batching.bucket_size(min(n_l, max_lanes), MIN_LANES), times_j, cfg)
     gm, limits = jnp.asarray(gm), jnp.asarray(limits)
+    options = dict(relativity=relativity, delay=delay, planets=planets, with_nongrav=with_nongrav)
+    # One call hands out the whole pool: a round trip to the host every 24 iterations cost 12%
+    # of a 1,000-comet run (0.335 s against 0.384 s, medians of 5 interleaved runs). Then
+    # rounds that compact the slots. Both limits are int32 alike: one compiled program.
+    no_limit = np.int32(np.iinfo(np.int32).max)
+    carry, work = _advance(eph, table, gm, limits, carry, work, times_j, cfg, law, no_limit, True, **options)
     while True:
-        carry, work = _advance(eph, table, gm, limits, carry, work, times_j, cfg, law, ROUND_ITERATIONS,
-                               relativity=relativity, delay=delay, planets=planets, with_nongrav=with_nongrav)
-        if not ias15.drained(work):
-            continue
+        carry, work = _advance(eph, table, gm, limits, carry, work, times_j, cfg, law, np.int32(ROUND_ITERATIONS),
+                               False, **options)
         running = np.asarray(carry.src) >= 0
         if not running.any():
             break
