@@ -18,8 +18,8 @@ Design decisions:
 - Lanes are integrated from pools (ias15.Pool): a batch of slots, each of which takes the
   next lane of its pool as soon as its own is over, hardest lanes first (_effort). A fixed
   set of lanes would cost its slowest lane times its width. On the CPU the pools run side by
-  side on threads (_pools; one batch's small kernels leave cores idle) with CPU_SLOTS slots
-  each. Once a pool is drained, the slots still running are compacted between rounds.
+  side, one thread per core (_pools), with CPU_SLOTS slots each. Once a pool is drained, the
+  slots still running are compacted between rounds.
 - The perturbers' positions come from a table of the integration span on a common 4-day
   grid (engine/perturbers.py: one gather and one Chebyshev basis per step node instead of a
   gather and recurrence per segment group); the same positions to rounding. With it a batch
@@ -82,8 +82,7 @@ MIN_TIMES = 16  # output times likewise (a larger padded output array costs ever
 # them (a SIMD loop costs its slowest lane times its width). Few sizes: few compilations.
 ROUND_ITERATIONS = 24
 COMPACT_SIZES = (8, 32, 128, 512, 2048)
-CHUNK_LANES = 256  # on the CPU, about this many lanes per pool (_pools) ...
-MIN_CHUNK_LANES = 32  # ... and never fewer than this
+MIN_CHUNK_LANES = 32  # on the CPU, lanes per pool (_pools) at least
 # Slots per pool on the CPU. Smaller batches also iterate less: the predictor-corrector runs
 # until the batch's slowest lane converges. Measured, 1,000 comets over 10 years, 4 pools on
 # the 2-core CPU (object-years/s): 8 slots 25,600; 16: 28,000; 32: 28,600; 64: 21,200;
@@ -188,30 +187,28 @@ def _cpu_cores() -> int:
 
 
 def _workers() -> int:
-    """Threads that run lane pools at once: two per CPU core (see _pools), one on accelerators."""
-    return 2 * _cpu_cores() if jax.default_backend() == "cpu" else 1
+    """Threads that run lane pools at once: one per CPU core (see _pools), one on accelerators."""
+    return _cpu_cores() if jax.default_backend() == "cpu" else 1
 
 
 def _pools(order: np.ndarray) -> list[np.ndarray]:
     """Lane indices of the pools to run side by side, each in the given order (hardest first):
-    on the CPU one per worker thread (fewer for small inputs: about CHUNK_LANES lanes each,
-    at least one per core, never fewer than MIN_CHUNK_LANES); on accelerators one.
+    on the CPU one per core (fewer for small inputs: never fewer than MIN_CHUNK_LANES lanes
+    each); on accelerators one.
 
     A batch's small kernels do not fill the cores, and it waits on every one of them; batches
     run side by side in threads do (JAX releases the GIL while a program runs). Measured on 2
     cores, 10 years, DE440, with fixed batches: 1,000 comets took 0.95 s as 2 concurrent
     batches, 0.76 s as 4 and 0.84 s as 8 (1.1 s as one); 100 comets 0.11 s as 2, 0.16 s as 3.
-    With pools of 32 slots, 1,000 comets: 26,500 object-years/s as 2 pools, 27,500 as 4,
-    27,100 as 6 (within the machine's noise). Lanes are dealt out in turn, so that hard and
-    easy comets spread evenly over the pools.
+    With pools of 32 slots each handed out in one call (_integrate_pool), 1,000 comets take
+    0.30 s as 2 pools (one thread per core) and 0.34 s as 4, 64 or 16 slots instead of 32
+    0.34 and 0.33 s (medians of 4 interleaved runs). Lanes are dealt out in turn, so that hard
+    and easy comets spread evenly over the pools.
     """
     n_lanes = order.size
     if n_lanes == 0:
         return []
-    count = 1
-    if jax.default_backend() == "cpu":
-        wanted = max(_cpu_cores(), round(n_lanes / CHUNK_LANES))
-        count = max(1, min(wanted, _workers(), n_lanes // MIN_CHUNK_LANES))
+    count = max(1, min(_workers(), n_lanes // MIN_CHUNK_LANES))
     return [order[k::count] for k in range(count)]
 
 

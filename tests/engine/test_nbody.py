@@ -181,7 +181,7 @@ def test_chunks_and_lane_compaction_do_not_change_the_answers():
 def test_pools_cover_every_lane_once_in_the_given_order(monkeypatch):
     monkeypatch.setattr(nbody, "_cpu_cores", lambda: 2)
     rng = np.random.default_rng(5)
-    for n_lanes, count in ((1, 1), (40, 1), (100, 2), (1000, 4), (10_000, 4)):
+    for n_lanes, count in ((1, 1), (40, 1), (100, 2), (1000, 2), (10_000, 2)):
         order = rng.permutation(n_lanes)
         pools = nbody._pools(order)
         assert len(pools) == count
