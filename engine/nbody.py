@@ -393,17 +393,20 @@ def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", non
     else:
         results = [run_pool(*job) for job in jobs]
     for (obj, tend, _), (lane_states, lane_status, lane_steps, lane_evals) in zip(jobs, results):
-        for j, o in enumerate(obj):
-            side = (times >= epochs[o]) if tend[j] >= 0 else (times < epochs[o])
-            out[o, side] = lane_states[j, side]
-            if lane_status[j] != st.OK and status[o] == st.OK:
-                status[o] = lane_status[j]
+        for forward in (False, True):  # an object has at most one lane per direction
+            j = np.nonzero((tend >= 0) == forward)[0]
+            o = obj[j]
+            ahead = times[None, :] >= epochs[o][:, None]
+            side = ahead if forward else ~ahead
+            out[o] = np.where(side[..., None], lane_states[j], out[o])
+            failed = (lane_status[j] != st.OK) & (status[o] == st.OK)
+            status[o[failed]] = lane_status[j][failed]
             n_steps[o] += lane_steps[j]
             n_evals[o] += lane_evals[j]
 
     # times equal to the epoch are the initial state itself
-    for o in np.nonzero(ok)[0]:
-        out[o, times == epochs[o]] = states0[o]
+    at_epoch = ok[:, None] & (times[None, :] == epochs[:, None])
+    out[at_epoch] = np.broadcast_to(states0[:, None, :], out.shape)[at_epoch]
     if not planets:  # back from heliocentric to barycentric
         sp, sv = eph.state(10, times)
         out += np.concatenate([np.asarray(sp), np.asarray(sv)], axis=1)[None]
