@@ -31,6 +31,7 @@ comet's largest difference, and the largest (km). Object-years per second = N x 
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import tempfile
@@ -85,21 +86,26 @@ def _orbits(n_max: int, eph):
     return states, ng, path
 
 
-def _encke(states, ng, times, eph, first: bool, repeats: int, **options):
-    """(result, steady seconds: the best of `repeats` runs, first-call seconds or None)."""
-    import jax
-
+def _encke(states, ng, times, eph, **options):
+    """A runner: () -> (NBodyResult, seconds) for encke on these orbits."""
     from encke.engine import nbody
 
     def run():
-        return nbody.propagate_states_nbody(states, START_TDB, times, ephemeris=eph, nongrav_params=ng, **options)
+        return _timed(lambda: nbody.propagate_states_nbody(states, START_TDB, times, ephemeris=eph, nongrav_params=ng,
+                                                           **options))
 
-    first_s = None
-    if first:
-        jax.clear_caches()  # the first call compiles from scratch (no persistent cache here)
-        _, first_s = _timed(run)
-    runs = [_timed(run) for _ in range(max(repeats, 1))]
-    return runs[-1][0], min(secs for _, secs in runs), first_s
+    return run
+
+
+def _interleaved(runners: dict, repeats: int) -> dict:
+    """{name: (last value, best seconds)}: each runner timed `repeats` times, in turn (a, b, c,
+    a, b, c, ...), so that a slow spell of this shared machine hits every engine alike."""
+    best = {name: (None, math.inf) for name in runners}
+    for _ in range(max(repeats, 1)):
+        for name, run in runners.items():
+            value, secs = run()
+            best[name] = (value, min(secs, best[name][1]))
+    return best
 
 
 class _Kete:
@@ -165,8 +171,9 @@ def _diff(pos, ours):
 
 
 def main(quick: bool = False, out_dir: str | os.PathLike | None = None, repeats: int = 2) -> list[dict]:
-    """Every engine's steady time is the best of `repeats` runs (the machines here are shared
-    and noisy: one run can be 20% slow); ASSIST, timed on a sample, runs once."""
+    """Every engine's steady time is the best of `repeats` runs, taken in turn with the other
+    engines' (the machines here are shared and noisy: one run can be 20% slow); ASSIST, timed
+    on a sample, runs once."""
     import jax
 
     from encke.engine import status as st
@@ -190,7 +197,14 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None, repeats:
     rows = []
     for n in sizes:
         states, ng = states_all[:n], ng_all[:n]
-        res, steady, first = _encke(states, ng, times, eph, first=True, repeats=repeats)
+        runners = {"encke": _encke(states, ng, times, eph), "coarse": _encke(states, ng, times, eph, **FAST_OPTIONS)}
+        if kete is not None:
+            runners["kete"] = lambda: kete.run(states, ng, times)
+        jax.clear_caches()  # the first call compiles from scratch (no persistent cache here)
+        _, first = runners["encke"]()
+        runners["coarse"]()  # its own compaction shapes, if any
+        timed = _interleaved(runners, repeats)
+        res, steady = timed["encke"]
         ok = res.status == st.OK
         ours = res.states[..., :3]
         rate = n * YEARS / steady
@@ -200,7 +214,7 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None, repeats:
             "steps_max": int(res.n_steps.max()), "evals_per_step": round(float(res.n_evals.sum() / res.n_steps.sum()), 1),
             "not_ok": int((~ok).sum()), "note": f"steady state, best of {repeats}; compile_s = first call - steady",
         })  # fmt: skip
-        coarse, coarse_s, _ = _encke(states, ng, times, eph, first=False, repeats=repeats, **FAST_OPTIONS)
+        coarse, coarse_s = timed["coarse"]
         med, mx = _diff(coarse.states[ok, :, :3], ours[ok])
         coarse_rate = n * YEARS / coarse_s
         rows.append({
@@ -212,8 +226,7 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None, repeats:
             "note": f"best of {repeats}; diff_km from encke's default",
         })  # fmt: skip
         if kete is not None:
-            runs = [kete.run(states, ng, times) for _ in range(max(repeats, 1))]
-            pos, secs = runs[-1][0], min(r[1] for r in runs)
+            pos, secs = timed["kete"]
             med, mx = _diff(pos[ok], ours[ok])
             krate = n * YEARS / secs
             row = {"engine": "kete 3.3 propagate_n_body", "N": n, "seconds": round(secs, 3),
