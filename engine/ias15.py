@@ -14,9 +14,10 @@ h_1..h_7 with the current polynomial, refit the b_k, repeat until they stop chan
 
 Design decisions (and where they differ from REBOUND):
 - One lane = one test particle, with its OWN time, step and polynomial. The outer loop is a
-  single `lax.while_loop` over all lanes (vmapped step), masking lanes that are done and
-  stopping when all are. A hard lane (close approach, sungrazer) therefore never changes an
-  easy lane's steps: its answer is bit-identical to integrating it alone.
+  single `lax.while_loop` over a batch of slots (vmapped step), each integrating one lane and
+  taking the next from a pool when it is done (see "Slots and a pool" below), masking slots
+  that have nothing to do. A hard lane (close approach, sungrazer) therefore never changes
+  an easy lane's steps: its answer is bit-identical to integrating it alone.
 - Predictor-corrector: each iteration (sweep) evaluates F at all seven nodes at once
   (vmapped) and refits the b_k through one exactly-computed 7x7 matrix (a Jacobi sweep, where
   REBOUND updates node by node). A lane stops when a sweep changes its step's increments dx,
