@@ -266,8 +266,7 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None, repeats:
 
 
 COLUMNS = ("engine", "N", "seconds", "object_years_per_s", "encke_speedup", "coarse_speedup", "compile_s",
-           "steps_median",
-           "steps_max", "evals_per_step", "diff_km_median", "diff_km_max", "note")
+           "steps_median", "steps_max", "evals_per_step", "diff_km_median", "diff_km_max", "note")
 
 
 def markdown(rows) -> str:

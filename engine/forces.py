@@ -67,8 +67,7 @@ def point_masses(x, body_pos, gm, limits):
     x: (3,), body_pos: (K, 3), gm: (K,) as in `newtonian`; limits: (K,) au (+inf ignores a
     body). Returns (a (3,) au/day^2, min_k |x - body_k| / limit_k): a ratio below 1 means a
     closer approach than allowed. The ratio is the square root of the least r^2 / limit^2: one
-    root per particle, not one root and one division per body (measured: those were a sixth of
-    a predictor-corrector sweep).
+    root per particle, not one root and one division per body (about 1% of an N-body run).
     """
     d = body_pos - x
     r2 = jnp.sum(d * d, axis=-1)
