@@ -34,6 +34,7 @@ import dataclasses
 import math
 import operator
 import threading
+from typing import NamedTuple
 from importlib import resources
 from pathlib import Path
 
@@ -110,6 +111,21 @@ class _Seg:
     intlen_s: float
     start_s: float
     stop_s: float
+
+
+class Records(NamedTuple):
+    """One segment's Chebyshev records, host side (numpy), as `Ephemeris.chain_records` gives
+    them: the state of target relative to center (NAIF ids); records of intlen_s seconds from
+    init_s (seconds past J2000 TDB); coef (n, 3 or 6, C) km (C: the padded coefficient count
+    of the segment's table; zero beyond the segment's own), mid and radius (n,) seconds."""
+
+    target: int
+    center: int
+    init_s: float
+    intlen_s: float
+    coef: np.ndarray
+    mid: np.ndarray
+    radius: np.ndarray
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,6 +207,17 @@ class Ephemeris:
             f"target {target} ({name}) is not in ephemeris {self.name}; available NAIF ids: "
             f"{', '.join(map(str, self.bodies))}"
         )
+
+    def chain_records(self, target: int) -> tuple[Records, ...]:
+        """The segments whose states add up to `target`'s barycentric state (e.g. Earth: Earth
+        - Earth-Moon barycentre, then Earth-Moon barycentre - SSB), as numpy Records, for
+        host-side use such as re-tabulating the perturbers (engine/perturbers.py)."""
+        out = []
+        for i in self._chain(target):
+            seg = self._meta.segments[i]
+            coef, mid, radius = (np.asarray(a)[seg.offset : seg.offset + seg.n_records] for a in self._tables[seg.table])
+            out.append(Records(seg.target, seg.center, seg.init_s, seg.intlen_s, coef, mid, radius))
+        return tuple(out)
 
     def _span_s(self, targets=None) -> tuple[float, float]:
         segs = self._meta.segments

@@ -69,16 +69,19 @@ class PerturberTable(NamedTuple):
         return pos.reshape(-1, 3), sun_v * (2.0 / self.slot_days)
 
 
+def _records(eph: Ephemeris, targets) -> dict:
+    """{(target, center): Records} of every segment along the targets' chains, each once."""
+    return {(r.target, r.center): r for target in targets for r in eph.chain_records(target)}
+
+
 def common_grid(eph: Ephemeris, targets) -> tuple[float, float] | None:
     """(origin TDB JD, slot days) on which every segment of `targets` has a record join at
     every multiple of its record length, or None when their grids do not line up."""
-    segs = eph._meta.segments
-    seg_ids = sorted({i for target in targets for i in eph._chain(target)})
-    used = [segs[i] for i in seg_ids]
+    used = list(_records(eph, targets).values())
     # records longer than the whole segment (single-record segments such as DE440's
     # Mercury - Mercury barycentre) impose no joins inside it
-    lengths = [s.intlen_s for s in used if s.n_records > 1]
-    if not lengths or any(s.n_records > 1 and s.init_s != used[0].init_s for s in used):
+    lengths = [r.intlen_s for r in used if len(r.mid) > 1]
+    if not lengths or any(len(r.mid) > 1 and r.init_s != used[0].init_s for r in used):
         return None
     slot = functools.reduce(math.gcd, (int(round(x)) for x in lengths))
     if slot <= 0 or any(abs(x - round(x)) > 1e-6 for x in lengths):
@@ -106,24 +109,22 @@ def build(eph: Ephemeris, targets, t_start: float, t_stop: float) -> PerturberTa
     return _build_cached(eph, tuple(targets), origin + first * slot_days, slot_days, last - first + 1)
 
 
-def _segment_samples(eph, seg, slot_mid_s, half_s, points):
-    """(S, K, 3) km: one segment's series at the Chebyshev points of each slot, evaluated in
-    the record's own variable. slot_mid - record mid is a whole number of seconds and the
-    slot a power-of-two fraction of the record, so the points land exactly where the fit
-    assumes (sampling through TDB Julian dates would add their rounding, ~1e-12 relative)."""
-    coef, mid, radius = (np.asarray(a) for a in eph._tables[seg.table])
-    rec = np.clip(np.floor((slot_mid_s - seg.init_s) / seg.intlen_s), 0, seg.n_records - 1).astype(np.int64)
-    row = seg.offset + rec
-    s = ((slot_mid_s - mid[row])[:, None] + half_s * points[None, :]) / radius[row][:, None]
-    value, _ = _clenshaw(coef[row][:, None, :3], s[:, :, None], derivative=False)  # (S, K, 3)
+def _segment_samples(rec, slot_mid_s, half_s, points):
+    """(S, K, 3) km: one segment's series (Records) at the Chebyshev points of each slot,
+    evaluated in the record's own variable. slot_mid - record mid is a whole number of seconds
+    and the slot a power-of-two fraction of the record, so the points land exactly where the
+    fit assumes (sampling through TDB Julian dates would add their rounding, ~1e-12 relative)."""
+    row = np.clip(np.floor((slot_mid_s - rec.init_s) / rec.intlen_s), 0, len(rec.mid) - 1).astype(np.int64)
+    s = ((slot_mid_s - rec.mid[row])[:, None] + half_s * points[None, :]) / rec.radius[row][:, None]
+    value, _ = _clenshaw(rec.coef[row][:, None, :3], s[:, :, None], derivative=False)  # (S, K, 3)
     return value
 
 
 @functools.lru_cache(maxsize=8)
 def _build_cached(eph, targets, origin, slot_days, n_slots):
-    segs = eph._meta.segments
-    # each body's series length: the longest along its chain (its table's padded count)
-    length = np.array([max(eph._tables[segs[i].table][0].shape[-1] for i in eph._chain(t)) for t in targets])
+    chains = [eph.chain_records(t) for t in targets]
+    # each body's series length: the longest along its chain (its tables' padded count)
+    length = np.array([max(r.coef.shape[-1] for r in chain) for chain in chains])
     n_coef = int(length.max())
     points, fit = _chebyshev_fit_matrix(n_coef)
     size = batching.bucket_size(n_slots, MIN_SLOTS)
@@ -131,11 +132,12 @@ def _build_cached(eph, targets, origin, slot_days, n_slots):
     half_s = 0.5 * slot_days * DAY_S
     samples = {}
     values = np.zeros((n_slots, n_coef, len(targets), 3))
-    for b, target in enumerate(targets):
-        for i in eph._chain(target):  # barycentric: the sum along the chain of centres
-            if i not in samples:
-                samples[i] = _segment_samples(eph, segs[i], slot_mid_s, half_s, points)
-            values[:, :, b] += samples[i]
+    for b, chain in enumerate(chains):
+        for rec in chain:  # barycentric: the sum along the chain of centres
+            key = (rec.target, rec.center)
+            if key not in samples:
+                samples[key] = _segment_samples(rec, slot_mid_s, half_s, points)
+            values[:, :, b] += samples[key]
     values = values.reshape(n_slots, n_coef, -1) / AU_KM  # (S, K points, 3 B)
     coef = np.einsum("km,smj->skj", fit, values)
     # beyond a body's own series length the transform returns rounding noise only (1e-16 of

@@ -366,3 +366,19 @@ def test_type3_and_split_segments_match_spice(de421, tmp_path):
     p0, v0 = de421.state(399, t)
     assert np.abs(np.asarray(p - p0)).max() * AU_M < 1e-3
     assert np.abs(np.asarray(v - v0)).max() * MM_PER_S_PER_AU_DAY < 1e-3
+
+
+def test_chain_records_add_up_to_the_barycentric_state(de440):
+    # the Moon is Moon - Earth-Moon barycentre, then Earth-Moon barycentre - SSB; summing the
+    # records' series (numpy's own Chebyshev sum) must give the evaluated state
+    chain = de440.chain_records(301)
+    assert [(r.target, r.center) for r in chain] == [(301, 3), (3, 0)]
+    t = 2460000.123
+    et = (t - J2000_JD) * DAY_S
+    total = np.zeros(3)
+    for r in chain:
+        k = int((et - r.init_s) // r.intlen_s)
+        s = (et - r.mid[k]) / r.radius[k]
+        total += [np.polynomial.chebyshev.chebval(s, r.coef[k, j]) for j in range(3)]
+    pos, _ = de440.state(301, np.array([t]))
+    np.testing.assert_allclose(total / AU_KM, np.asarray(pos)[0], rtol=0, atol=1e-6 / AU_KM)  # 1 mm
