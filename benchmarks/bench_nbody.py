@@ -232,7 +232,8 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None, repeats:
             row = {"engine": "kete 3.3 propagate_n_body", "N": n, "seconds": round(secs, 3),
                    "object_years_per_s": round(krate), "encke_speedup": round(rate / krate, 2),
                    "coarse_speedup": round(coarse_rate / krate, 2),
-                   "diff_km_median": med, "diff_km_max": mx, "note": f"all cores, chained per output; best of {repeats}"}
+                   "diff_km_median": med, "diff_km_max": mx,
+                   "note": f"all cores, chained per output; best of {repeats}"}
             if have_assist:  # who is right where kete and encke differ most: ASSIST decides
                 d = np.nanmax(np.linalg.norm(pos - ours, axis=-1), axis=1)
                 worst = np.argsort(np.where(ok, d, -1.0))[::-1][: min(4, n)]

@@ -34,9 +34,9 @@ import dataclasses
 import math
 import operator
 import threading
-from typing import NamedTuple
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -215,7 +215,8 @@ class Ephemeris:
         out = []
         for i in self._chain(target):
             seg = self._meta.segments[i]
-            coef, mid, radius = (np.asarray(a)[seg.offset : seg.offset + seg.n_records] for a in self._tables[seg.table])
+            rows = slice(seg.offset, seg.offset + seg.n_records)
+            coef, mid, radius = (np.asarray(a)[rows] for a in self._tables[seg.table])
             out.append(Records(seg.target, seg.center, seg.init_s, seg.intlen_s, coef, mid, radius))
         return tuple(out)
 

@@ -523,9 +523,9 @@ def _fresh(x0, v0, epoch, tau_end, dt0, args, src, times, orders, cfg: Config) -
     """Slots that start the integrations given (leading axis L each); orders: _time_orders."""
     L = x0.shape[0]
     sgn = jnp.where(tau_end < 0, -1.0, 1.0)
-    key = sgn[:, None] * (times[None, :] - epoch[:, None])
-    # ascending keys along the lane (t - epoch rounds monotonically, so the times' order is the keys')
     order = jnp.where(sgn[:, None] > 0, orders[0][None, :], orders[1][None, :])
+    # distances along the lane in that order: ascending (t - epoch rounds monotonically)
+    key = sgn[:, None] * (times[order] - epoch[:, None])
     # skip outputs behind the lane's start; those beyond its end are never reached
     k0 = jnp.sum(key < 0.0, axis=1).astype(jnp.int32)
     k_end = jnp.sum(key <= jnp.abs(tau_end)[:, None], axis=1).astype(jnp.int32)
@@ -542,8 +542,7 @@ def _fresh(x0, v0, epoch, tau_end, dt0, args, src, times, orders, cfg: Config) -
         done=(tau_end == 0.0) | ~finite0,
     )  # fmt: skip
     step = (jnp.zeros(L), x0, v0, jnp.zeros_like(x0), jnp.zeros((L, 7, 3)), jnp.ones(L))
-    return Carry(lane, k0, k0, step, epoch, tau_end, order, jnp.take_along_axis(key, order, axis=1), k_end, src,
-                 args)
+    return Carry(lane, k0, k0, step, epoch, tau_end, order, key, k_end, src, args)
 
 
 def _rows(pool_: Pool, rows):
@@ -582,7 +581,7 @@ def _retire_and_refill(carry: Carry, pool_: Pool, times, orders, cfg: Config):
             n_steps=pool_.n_steps.at[rows].set(lane.n_steps, mode="drop"),
             n_attempts=pool_.n_attempts.at[rows].set(lane.n_attempts, mode="drop"),
             n_evals=pool_.n_evals.at[rows].set(lane.n_evals, mode="drop"),
-            next=jnp.minimum(pool_.next + jnp.sum(free, dtype=jnp.int32), pool_.end),
+            next=pool_.next + jnp.sum(take, dtype=jnp.int32),
         )
         rows_new = jnp.where(take, new, 0).astype(jnp.int32)
         fresh = _fresh(*_rows(pool_, rows_new), rows_new, times, orders, cfg)
@@ -631,7 +630,7 @@ def advance(force: Callable, carry: Carry, pool_: Pool, times, cfg: Config = Con
         pos = c.k[:, None] + jnp.arange(window)[None, :]
         col = jnp.take_along_axis(c.order, jnp.clip(pos, 0, M - 1), axis=1)  # (L, W)
         ok = pos < c.stop[:, None]
-        tq = jnp.take_along_axis(times[None, :] - c.epoch[:, None], col, axis=1)
+        tq = times[col] - c.epoch[:, None]
         hq = jnp.where(ok, (tq - tau_s[:, None]) / dt[:, None], 0.0)
         xq, vq = ev(xs, vs, a0, b, dt, hq)
         rows = jnp.where(ok, c.src[:, None], n_rows)  # out of bounds: dropped
@@ -664,11 +663,6 @@ def advance(force: Callable, carry: Carry, pool_: Pool, times, cfg: Config = Con
 
     carry, pool_, _ = jax.lax.while_loop(cond, body, (carry, pool_, jnp.int32(0)))
     return carry, pool_
-
-
-def drained(pool_: Pool) -> bool:
-    """Every row handed out (host-side: a concrete Pool)."""
-    return int(pool_.next) >= int(pool_.end)
 
 
 def result(pool_: Pool) -> Result:

@@ -82,11 +82,12 @@ MIN_TIMES = 16  # output times likewise (a larger padded output array costs ever
 # them (a SIMD loop costs its slowest lane times its width). Few sizes: few compilations.
 ROUND_ITERATIONS = 24
 COMPACT_SIZES = (8, 32, 128, 512, 2048)
-MIN_CHUNK_LANES = 32  # on the CPU, lanes per pool (_pools) at least
+MIN_POOL_LANES = 32  # on the CPU, lanes per pool (_pools) at least
 # Slots per pool on the CPU. Smaller batches also iterate less: the predictor-corrector runs
-# until the batch's slowest lane converges. Measured, 1,000 comets over 10 years, 4 pools on
-# the 2-core CPU (object-years/s): 8 slots 25,600; 16: 28,000; 32: 28,600; 64: 21,200;
-# 128: 21,600 (one fixed batch of 256 per pool, compacted: 17,000).
+# until the batch's slowest lane converges. Measured, 1,000 comets over 10 years on the 2-core
+# CPU, with 4 pools and a host round trip every 24 iterations (object-years/s): 8 slots
+# 25,600; 16: 28,000; 32: 28,600; 64: 21,200; 128: 21,600 (one fixed batch of 256 per pool,
+# compacted: 17,000); with the final layout (_pools) 32 is still best.
 CPU_SLOTS = 32
 
 
@@ -200,7 +201,7 @@ def _workers() -> int:
 
 def _pools(order: np.ndarray) -> list[np.ndarray]:
     """Lane indices of the pools to run side by side, each in the given order (hardest first):
-    on the CPU one per core (fewer for small inputs: never fewer than MIN_CHUNK_LANES lanes
+    on the CPU one per core (fewer for small inputs: never fewer than MIN_POOL_LANES lanes
     each); on accelerators one.
 
     A batch's small kernels do not fill the cores, and it waits on every one of them; batches
@@ -215,7 +216,7 @@ def _pools(order: np.ndarray) -> list[np.ndarray]:
     n_lanes = order.size
     if n_lanes == 0:
         return []
-    count = max(1, min(_workers(), n_lanes // MIN_CHUNK_LANES))
+    count = max(1, min(_workers(), n_lanes // MIN_POOL_LANES))
     # dealt in a snake (0, 1, 1, 0, 0, 1, ...): in turn, the first pool would always get the
     # harder lane of each round
     pos = np.arange(n_lanes)
@@ -228,7 +229,9 @@ def _effort(r, v, span):
     two-body orbit within |span| days along its direction, over sqrt(q) (steps crowd at
     perihelia, more so the closer they are). r, v: (n, 3) heliocentric au, au/day; span: (n,)
     signed days. On the benchmark's 1,000 comets its rank correlation with the steps taken
-    is 0.89. Only an order: lanes that run longest start first (see ias15._retire_and_refill)."""
+    is 0.89. Only an order: lanes that run longest start first (see ias15._retire_and_refill).
+    numpy, not conics.state_to_elements: that one is jitted per array length, 0.65 s of
+    compilation for every new lane count on this hot path."""
     mu = constants.GM_SUN
     v = np.where(span[:, None] < 0, -v, v)  # backward in time = forward with the velocity reversed
     rn = np.linalg.norm(r, axis=1)

@@ -188,7 +188,7 @@ def test_pools_cover_every_lane_once_in_the_given_order(monkeypatch):
         assert np.array_equal(np.sort(np.concatenate(pools)), np.arange(n_lanes))  # each lane exactly once
         rank = np.argsort(order)
         assert all(np.all(np.diff(rank[p]) > 0) for p in pools)  # each pool keeps the order
-        assert min(p.size for p in pools) >= min(n_lanes, nbody.MIN_CHUNK_LANES)
+        assert min(p.size for p in pools) >= min(n_lanes, nbody.MIN_POOL_LANES)
     assert nbody._pools(np.arange(0)) == []
 
 
