@@ -21,10 +21,11 @@ Design decisions:
   side, one thread per core (_pools), with CPU_SLOTS slots each. Once a pool is drained, the
   slots still running are compacted between rounds.
 - The perturbers' positions come from a table of the integration span on a common 4-day
-  grid (engine/perturbers.py: one gather and one Chebyshev basis per step node instead of a
-  gather and recurrence per segment group); the same positions to rounding. With it a batch
-  of 8 lanes runs a loop iteration in 0.08 ms instead of 0.14 ms, which is what the long
-  tails of hard comets run at.
+  grid (engine/perturbers.py: per step node, one Chebyshev basis and a short row of
+  coefficients per body, each body with only the terms it needs on the grid, instead of a
+  gather and recurrence per segment group); the same positions to the kernel's own time
+  resolution. 1,000 comets over 10 years: 0.23 s, against 0.29 s with one padded row of
+  every body's 14 terms per node (best of 6, interleaved).
 - Requested times outside the ephemeris raise EphemerisCoverageError naming the time. An
   epoch outside it only flags that comet OUTSIDE_EPHEMERIS (a catalog call should not fail for
   one ancient orbit). Bad elements flag INVALID_ELEMENTS. Failed comets get NaN rows.

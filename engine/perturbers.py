@@ -6,19 +6,26 @@ Why (measured, 2-core CPU): the kernel's own layout stores each body on its own 
 Mars to Pluto 32) in three coefficient tables, and a barycentric Earth or Moon is a sum along a
 chain of segments: XLA runs a gather per segment group and a Clenshaw recurrence per table.
 Here every body is re-expanded on the finest grid (the gcd of the record lengths, 4 days for
-DE421 and DE440), so that one time needs one slot index, one contiguous row of coefficients and
-one set of Chebyshev polynomials T_k(s) shared by all 33 series. In the integrator's loop this
-takes a batch of 8 lanes from 0.14 to 0.08 ms per iteration (the long tails of hard comets run
-at that size); at 256 lanes the iteration time did not change measurably (1.95 against 1.98 ms).
+DE421 and DE440), so that one time needs one slot index, a row of coefficients per body and one
+set of Chebyshev polynomials T_k(s) shared by all bodies. In the integrator's loop this took a
+batch of 8 lanes from 0.14 to 0.08 ms per iteration (the long tails of hard comets run at that
+size). On a 4-day slot a body needs far fewer terms than its kernel records hold (Jupiter to
+Pluto 4 or 5, the Moon 13 of 14), and each keeps only those (_series_lengths), in its own
+array: 264 coefficients per time instead of 14 x 33 = 462 in one padded row. That took
+1,000 comets over 10 years (DE440, 2-core CPU) from 0.29 to 0.23 s (best of 6, three
+interleaved runs each; one table per group of similar lengths, 3 groups: 0.25 s).
 Building a table costs ~0.03 s per 10 years of span (0.3 s per century) and is cached per span.
 
 Exactness: each slot lies inside one record of every segment (the record grids share their
 origin and the slot length divides every record length), so on a slot every body's composed
 barycentric path is a polynomial of degree < K (K: the largest coefficient count). Sampling
 it at the K Chebyshev points of the slot and transforming (a discrete cosine transform,
-orthogonal and well conditioned) gives that same polynomial back to rounding: positions agree
-with the kernel to a few ulp (3 um for the Sun, ~5 mm at Pluto's 35 au; tested). Joins between slots
-therefore carry no kinks beyond the kernel's own, which sit on its record boundaries.
+orthogonal and well conditioned) gives that same polynomial back to rounding. The terms a
+body drops are below DROP_BELOW = 2e-15 of its distance, a few ulp of its position (at the
+Earth 0.3 mm summed), and mostly rounding noise themselves: positions agree with the kernel
+to its own time resolution (2 um for the Sun, 1-4 mm for the planets, as before the drop;
+tested). Joins between slots therefore carry no kinks beyond the kernel's own, which sit on
+its record boundaries.
 
 `build` returns None for a kernel whose record grids do not share an origin and a common
 divisor (not the case for any JPL DE kernel); the force then evaluates the kernel directly.
@@ -37,36 +44,39 @@ from . import batching
 from .constants import AU_KM, DAY_S, J2000_JD
 from .ephemeris import Ephemeris, _clenshaw
 
+DROP_BELOW = 2e-15  # a body's series ends at its last term above this fraction of its distance
 MIN_SLOTS = 64  # slot counts are padded to batching.bucket_size(n, MIN_SLOTS): few shapes, few compiles
 
 
 class PerturberTable(NamedTuple):
-    """coef: (S, K, 3 B) Chebyshev coefficients (au) of B bodies' x, y, z on S slots;
-    origin: TDB JD where slot 0 starts; slot_days: slot length (days). A PyTree (jit argument)."""
+    """coef: one (S, K_b, 3) array per body: the Chebyshev coefficients (au) of its x, y, z on
+    S slots, K_b terms (each body its own; see _series_lengths); origin: TDB JD where slot 0
+    starts; slot_days: slot length (days). A PyTree (jit argument)."""
 
-    coef: jax.Array
+    coef: tuple
     origin: jax.Array
     slot_days: jax.Array
 
     def positions(self, t):
         """(B, 3) barycentric positions (au) at TDB JD t (scalar), and the (3,) velocity
         (au/day) of body 0 (the Sun, for the force's heliocentric velocities)."""
-        n_slots, n_coef, n_series = self.coef.shape
+        n_slots = self.coef[0].shape[0]
         u = (t - self.origin) / self.slot_days
         slot = jnp.clip(jnp.floor(u), 0, n_slots - 1)
         s = jnp.clip(2.0 * (u - slot) - 1.0, -1.0, 1.0)
-        row = self.coef[slot.astype(jnp.int32)]  # (K, 3 B): one contiguous gather
+        rows = [c[slot.astype(jnp.int32)] for c in self.coef]  # (K_b, 3) each: a gather per body
         # T_k(s) by its recurrence, accumulated coefficient by coefficient (a stacked (K,)
         # basis times the row and a sum measured 1.9x slower under XLA's CPU backend)
         t_prev, t_cur = jnp.ones_like(s), s
         d_prev, d_cur = jnp.zeros_like(s), jnp.ones_like(s)  # T_k'(s)
-        pos = row[0] + row[1] * s
-        sun_v = row[1, :3]
-        for k in range(2, n_coef):
+        pos = [row[0] + row[1] * s for row in rows]
+        sun_v = rows[0][1]
+        for k in range(2, max(row.shape[0] for row in rows)):
             t_prev, t_cur, d_prev, d_cur = t_cur, 2.0 * s * t_cur - t_prev, d_cur, 2.0 * t_cur + 2.0 * s * d_cur - d_prev
-            pos = pos + row[k] * t_cur
-            sun_v = sun_v + row[k, :3] * d_cur
-        return pos.reshape(-1, 3), sun_v * (2.0 / self.slot_days)
+            pos = [p + row[k] * t_cur if k < row.shape[0] else p for p, row in zip(pos, rows)]
+            if k < rows[0].shape[0]:
+                sun_v = sun_v + rows[0][k] * d_cur
+        return jnp.stack(pos), sun_v * (2.0 / self.slot_days)
 
 
 def _records(eph: Ephemeris, targets) -> dict:
@@ -139,10 +149,19 @@ def _build_cached(eph, targets, origin, slot_days, n_slots):
                 samples[key] = _segment_samples(rec, slot_mid_s, half_s, points)
             values[:, :, b] += samples[key]
     values = values.reshape(n_slots, n_coef, -1) / AU_KM  # (S, K points, 3 B)
-    coef = np.einsum("km,smj->skj", fit, values)
+    coef = np.einsum("km,smj->skj", fit, values).reshape(n_slots, n_coef, len(targets), 3)
     # beyond a body's own series length the transform returns rounding noise only (1e-16 of
     # |position|, ~1 cm summed over 14 terms at Pluto's distance): those terms are zero
-    coef[:, np.arange(n_coef)[:, None] >= np.repeat(length, 3)[None, :]] = 0.0
+    coef[:, np.arange(n_coef)[:, None] >= length[None, :]] = 0.0
     # padding slots repeat the last one (never evaluated: the span covers every step node)
     coef = np.concatenate([coef, np.repeat(coef[-1:], size - n_slots, axis=0)])
-    return PerturberTable(jnp.asarray(coef), jnp.asarray(origin), jnp.asarray(slot_days))
+    return PerturberTable(tuple(jnp.asarray(coef[:, :n, b]) for b, n in enumerate(_series_lengths(coef))),
+                          jnp.asarray(origin), jnp.asarray(slot_days))
+
+
+def _series_lengths(coef) -> list[int]:
+    """The terms each body keeps: up to its last one that exceeds DROP_BELOW of its largest
+    (its distance from the origin, au) somewhere in the table. coef: (S, K, B, 3)."""
+    size = np.abs(coef).max(axis=(0, 3))  # (K, B)
+    kept = size > DROP_BELOW * size[0]
+    return [1 + int(np.nonzero(kept[:, b])[0].max()) for b in range(coef.shape[2])]

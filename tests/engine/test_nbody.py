@@ -226,8 +226,10 @@ def test_batches_without_nongrav_skip_it_and_get_the_same_orbits():
 def test_holding_the_small_terms_after_the_first_sweeps_changes_no_orbit(monkeypatch):
     # ias15 evaluates relativity and non-grav (Force.small) in the first SMALL_SWEEPS sweeps of
     # each step only. Evaluated in every sweep instead, Halley (A1, A2, through perihelion) and
-    # an Encke-like orbit with a strong A1, 38 years back, must land within 10 cm of the same
-    # places (measured: 2 mm and 3 cm; holding after two sweeps instead of three gave 4.4 m).
+    # an Encke-like orbit with a strong A1, 38 years back, must land within 1 m of the same
+    # places. Measured: 0.3 mm and 0.17 m; holding after two sweeps instead of three: 4.2 m.
+    # The Encke-like orbit amplifies rounding: dropping the perturber table's sub-ulp terms
+    # (engine/perturbers.py) alone moved it by 0.26 m, so below ~0.5 m is noise.
     import jax
 
     from encke.engine import ias15
@@ -241,4 +243,4 @@ def test_holding_the_small_terms_after_the_first_sweeps_changes_no_orbit(monkeyp
     jax.clear_caches()
     assert np.all(held.status == st.OK) and np.all(every.status == st.OK)
     d = np.linalg.norm(held.states[..., :3] - every.states[..., :3], axis=-1) * M
-    assert d.max() < 0.1, d.max(axis=1)
+    assert d.max() < 1.0, d.max(axis=1)

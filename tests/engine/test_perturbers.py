@@ -55,8 +55,31 @@ def test_table_is_cached_and_padded_to_bucket_sizes():
     b = perturbers.build(eph, nbody.TARGETS, START, STOP)
     assert a is b
     n_slots = int(np.floor((STOP - float(a.origin)) / 4.0)) + 1
-    assert a.coef.shape[0] == batching.bucket_size(n_slots, perturbers.MIN_SLOTS) >= n_slots
-    assert a.coef.shape[1:] == (14, 3 * len(nbody.TARGETS))
+    assert len(a.coef) == len(nbody.TARGETS)
+    for body in a.coef:
+        assert body.shape[0] == batching.bucket_size(n_slots, perturbers.MIN_SLOTS) >= n_slots
+        assert body.shape[2] == 3 and 1 <= body.shape[1] <= 14
+
+
+@pytest.mark.parametrize("name", ["de421", "de440"])
+def test_each_body_drops_only_terms_below_the_threshold(monkeypatch, name):
+    # the full series (nothing dropped) against the table: every term kept is the same, and
+    # every term dropped is below DROP_BELOW of the body's distance everywhere in the span
+    eph = load_ephemeris(name)
+    table = perturbers.build(eph, nbody.TARGETS, START, STOP)
+    threshold = perturbers.DROP_BELOW
+    perturbers._build_cached.cache_clear()
+    monkeypatch.setattr(perturbers, "DROP_BELOW", 0.0)
+    full = perturbers.build(eph, nbody.TARGETS, START, STOP)
+    perturbers._build_cached.cache_clear()
+    lengths = [body.shape[1] for body in table.coef]
+    assert lengths[nbody.TARGETS.index(5)] < lengths[nbody.TARGETS.index(301)]  # Jupiter's path is smoother
+    assert sum(lengths) < sum(body.shape[1] for body in full.coef)
+    for kept, whole in zip(table.coef, full.coef):
+        n = kept.shape[1]
+        np.testing.assert_array_equal(np.asarray(kept), np.asarray(whole)[:, :n])
+        dropped = np.abs(np.asarray(whole)[:, n:]).max(initial=0.0)
+        assert dropped <= threshold * np.abs(np.asarray(whole)[:, 0]).max()
 
 
 def test_orbits_from_the_table_match_orbits_from_the_kernel():
