@@ -27,6 +27,9 @@ Engines:
   encke.propagate uses.
 Agreement: the position difference from encke over all outputs: median over comets of each
 comet's largest difference, and the largest (km). Object-years per second = N x 10 / seconds.
+Against Horizons: the "1P/Halley vs Horizons" rows give each engine's largest error (km) on
+Halley's 1986 vectors from its 1994 osculating elements with A1, A2 (the test case of
+tests/engine/test_nbody_horizons.py), same forces, no asteroids.
 """
 from __future__ import annotations
 
@@ -120,10 +123,11 @@ class _Kete:
 
         self.kete = kete
 
-    def run(self, states, ng, times):
-        """Positions (N, M, 3) au, barycentric ICRF, and seconds (states built outside the timing)."""
+    def run(self, states, ng, times, start=START_TDB):
+        """Positions (N, M, 3) au, barycentric ICRF, and seconds (states built outside the
+        timing), chained from `start` through `times` in their order."""
         k = self.kete
-        cur = [k.State(str(j), START_TDB, list(s[:3]), list(s[3:]), k.Frames.Equatorial, 0)
+        cur = [k.State(str(j), start, list(s[:3]), list(s[3:]), k.Frames.Equatorial, 0)
                for j, s in enumerate(states)]
         models = [k.propagation.NonGravModel.new_comet(a1=float(p[0]), a2=float(p[1]), a3=float(p[2]), dt=float(p[3]))
                   for p in ng]  # fmt: skip
@@ -137,8 +141,8 @@ class _Kete:
         return pos, secs
 
 
-def _assist(states, ng, times, ephem_path):
-    """ASSIST positions (N, M, 3) au and seconds, one simulation per comet."""
+def _assist(states, ng, times, ephem_path, start=START_TDB):
+    """ASSIST positions (N, M, 3) au and seconds, one simulation per comet, from `start`."""
     import assist
     import rebound
 
@@ -149,7 +153,7 @@ def _assist(states, ng, times, ephem_path):
     t0 = time.perf_counter()
     for j, s in enumerate(states):
         sim = rebound.Simulation()
-        sim.t = START_TDB - ephem.jd_ref
+        sim.t = start - ephem.jd_ref
         sim.add(x=s[0], y=s[1], z=s[2], vx=s[3], vy=s[4], vz=s[5])
         extras = assist.Extras(sim, ephem)
         extras.particle_params = np.asarray(ng[j, :3], dtype=float)
@@ -162,6 +166,40 @@ def _assist(states, ng, times, ephem_path):
             out[j, m] = (p.x, p.y, p.z)
         extras.detach(sim)
     return out, time.perf_counter() - t0
+
+
+HALLEY = ROOT / ".." / "shared" / "data" / "horizons" / "horizons-1P-Halley-vectors-1986.txt"
+
+
+def _halley_rows(eph, kete, have_assist) -> list[dict]:
+    """Every engine against Horizons on 1P/Halley: from the 1994 osculating elements (with A1,
+    A2) back through the 1986 perihelion, 183 epochs; the largest position error (km)."""
+    from encke.engine import nbody
+    from encke.engine.sources import horizons
+
+    if not HALLEY.is_file():
+        return []
+    text = HALLEY.read_text()
+    el = horizons.header_elements(text)
+    t, ref = horizons.read_vectors(text)
+    epoch = float(el.epoch[0])
+    state = nbody._propagate_elements(el, [epoch], ephemeris=eph).states[0, 0]  # barycentric ICRF
+    ng = np.array([[el.A1[0], el.A2[0], el.A3[0], el.DT[0]]], dtype=float)
+    found = {
+        "encke": nbody.propagate_states_nbody(state[None], epoch, t, ephemeris=eph, nongrav_params=ng).states[0, :, :3],
+        "encke, coarse (epsilon 1e-8, steps <= 200 d)": nbody.propagate_states_nbody(
+            state[None], epoch, t, ephemeris=eph, nongrav_params=ng, **FAST_OPTIONS).states[0, :, :3],
+    }  # fmt: skip
+    if kete is not None:
+        back = np.argsort(-t)  # chained from the epoch, latest output first
+        pos, _ = kete.run(state[None], ng, t[back], start=epoch)
+        found["kete 3.3 propagate_n_body"] = pos[0, np.argsort(back)]
+    if have_assist:
+        found["ASSIST 1.2.3 (one sim per comet)"] = _assist(state[None], ng, t, eph.path, start=epoch)[0][0]
+    return [{"engine": name, "N": "1P/Halley vs Horizons",
+             "diff_km_max": round(float(np.max(np.linalg.norm(pos - ref[:, :3], axis=1)) * AU_KM), 3),
+             "note": "1994 elements (A1, A2) to 183 epochs of 1986 (perihelion), DE440, no asteroids"}
+            for name, pos in found.items()]
 
 
 def _diff(pos, ours):
@@ -254,6 +292,7 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None, repeats:
                          "diff_km_median": med, "diff_km_max": mx,
                          "note": "measured" if m == n else f"timed on {m} comets, extrapolated to N"})
         print(rows[-1] if len(rows) else "", flush=True)
+    rows += _halley_rows(eph, kete, have_assist)
     header = {
         "benchmark": "nbody", "catalog": str(path), "start_tdb": START_TDB, "years": YEARS,
         "outputs": len(times), "ephemeris": "de440", "orbits_s": round(t_orbits, 2),

