@@ -1,8 +1,8 @@
 """JPL Horizons text output, for checking propagations against it: VECTORS tables, and the
 osculating elements and non-gravitational parameters in a small body's header.
 
-Horizons itself is not reachable from here (and needs no client to be read): these parse the
-text it returns, as saved in ../shared/data/horizons and ../shared/data/planets.
+These parse the text Horizons returns (such as the tables saved in ../shared/data/horizons
+and ../shared/data/planets); fetching it is left to the caller.
 """
 from __future__ import annotations
 
