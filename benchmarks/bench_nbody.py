@@ -52,7 +52,12 @@ YEARS = 10
 AU_KM = 149_597_870.7
 SIZES = (10, 100, 1_000, 10_000)
 QUICK_SIZES = (10, 100)
-FAST_OPTIONS = dict(epsilon=1e-8, max_step_days=200.0)  # the "encke, coarse" rows
+# the engines' names in the rows; COARSE runs with FAST_OPTIONS (keep the two together)
+FAST_OPTIONS = dict(epsilon=1e-8, max_step_days=200.0)
+ENCKE = "encke"
+COARSE = "encke, coarse (epsilon 1e-8, steps <= 200 d)"
+KETE = "kete 3.3 propagate_n_body"
+ASSIST = "ASSIST 1.2.3 (one sim per comet)"
 ASSIST_SAMPLE = 100  # comets timed per N in ASSIST (one simulation each)
 QUICK_ASSIST_SAMPLE = 20
 
@@ -185,17 +190,15 @@ def _halley_rows(eph, kete, have_assist) -> list[dict]:
     epoch = float(el.epoch[0])
     state = nbody._propagate_elements(el, [epoch], ephemeris=eph).states[0, 0]  # barycentric ICRF
     ng = np.array([[el.A1[0], el.A2[0], el.A3[0], el.DT[0]]], dtype=float)
-    found = {
-        "encke": nbody.propagate_states_nbody(state[None], epoch, t, ephemeris=eph, nongrav_params=ng).states[0, :, :3],
-        "encke, coarse (epsilon 1e-8, steps <= 200 d)": nbody.propagate_states_nbody(
-            state[None], epoch, t, ephemeris=eph, nongrav_params=ng, **FAST_OPTIONS).states[0, :, :3],
-    }  # fmt: skip
+    found = {name: nbody.propagate_states_nbody(state[None], epoch, t, ephemeris=eph, nongrav_params=ng,
+                                                **options).states[0, :, :3]
+             for name, options in ((ENCKE, {}), (COARSE, FAST_OPTIONS))}
     if kete is not None:
         back = np.argsort(-t)  # chained from the epoch, latest output first
         pos, _ = kete.run(state[None], ng, t[back], start=epoch)
-        found["kete 3.3 propagate_n_body"] = pos[0, np.argsort(back)]
+        found[KETE] = pos[0, np.argsort(back)]
     if have_assist:
-        found["ASSIST 1.2.3 (one sim per comet)"] = _assist(state[None], ng, t, eph.path, start=epoch)[0][0]
+        found[ASSIST] = _assist(state[None], ng, t, eph.path, start=epoch)[0][0]
     return [{"engine": name, "N": "1P/Halley vs Horizons",
              "diff_km_max": round(float(np.max(np.linalg.norm(pos - ref[:, :3], axis=1)) * AU_KM), 3),
              "note": "1994 elements (A1, A2) to 183 epochs of 1986 (perihelion), DE440, no asteroids"}
@@ -247,7 +250,7 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None, repeats:
         ours = res.states[..., :3]
         rate = n * YEARS / steady
         rows.append({
-            "engine": "encke", "N": n, "seconds": round(steady, 3), "object_years_per_s": round(rate),
+            "engine": ENCKE, "N": n, "seconds": round(steady, 3), "object_years_per_s": round(rate),
             "compile_s": round(first - steady, 2), "steps_median": int(np.median(res.n_steps)),
             "steps_max": int(res.n_steps.max()), "evals_per_step": round(float(res.n_evals.sum() / res.n_steps.sum()), 1),
             "not_ok": int((~ok).sum()), "note": f"steady state, best of {repeats}; compile_s = first call - steady",
@@ -256,7 +259,7 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None, repeats:
         med, mx = _diff(coarse.states[ok, :, :3], ours[ok])
         coarse_rate = n * YEARS / coarse_s
         rows.append({
-            "engine": "encke, coarse (epsilon 1e-8, steps <= 200 d)", "N": n, "seconds": round(coarse_s, 3),
+            "engine": COARSE, "N": n, "seconds": round(coarse_s, 3),
             "object_years_per_s": round(coarse_rate), "steps_median": int(np.median(coarse.n_steps)),
             "steps_max": int(coarse.n_steps.max()),
             "evals_per_step": round(float(coarse.n_evals.sum() / coarse.n_steps.sum()), 1),
@@ -267,7 +270,7 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None, repeats:
             pos, secs = timed["kete"]
             med, mx = _diff(pos[ok], ours[ok])
             krate = n * YEARS / secs
-            row = {"engine": "kete 3.3 propagate_n_body", "N": n, "seconds": round(secs, 3),
+            row = {"engine": KETE, "N": n, "seconds": round(secs, 3),
                    "object_years_per_s": round(krate), "encke_speedup": round(rate / krate, 2),
                    "coarse_speedup": round(coarse_rate / krate, 2),
                    "diff_km_median": med, "diff_km_max": mx,
@@ -286,7 +289,7 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None, repeats:
             pos, secs = _assist(states[:m], ng[:m], times, eph.path)
             med, mx = _diff(pos[ok[:m]], ours[:m][ok[:m]])
             arate = m * YEARS / secs
-            rows.append({"engine": "ASSIST 1.2.3 (one sim per comet)", "N": n,
+            rows.append({"engine": ASSIST, "N": n,
                          "seconds": round(secs * n / m, 3), "object_years_per_s": round(arate),
                          "encke_speedup": round(rate / arate, 2), "coarse_speedup": round(coarse_rate / arate, 2),
                          "diff_km_median": med, "diff_km_max": mx,

@@ -68,6 +68,9 @@ def point_masses(x, body_pos, gm, limits):
     body). Returns (a (3,) au/day^2, min_k |x - body_k| / limit_k): a ratio below 1 means a
     closer approach than allowed. The ratio is the square root of the least r^2 / limit^2: one
     root per particle, not one root and one division per body (about 1% of an N-body run).
+    The bodies stay one (K, 3) array: summed body by body as scalars (an unrolled loop over
+    K), 1,000 comets over 10 years took 0.43 s instead of 0.23 s, and with the bodies' positions
+    as a tuple of (3,) arrays 0.37 s (XLA's CPU backend, interleaved runs).
     """
     d = body_pos - x
     r2 = jnp.sum(d * d, axis=-1)

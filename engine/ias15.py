@@ -26,7 +26,10 @@ Design decisions (and where they differ from REBOUND):
   measured change: 1,000 catalog comets over 10 years moved by 1 mm at the median and <0.6 m
   at the 99th percentile), when the change stops decreasing (round-off floor), or after
   PC_MAX_ITER sweeps; a step whose last change is still above PC_ACCEPT is rejected and
-  retried at a quarter of its size. The sweeps loop over the batch (`_iterate`), each lane
+  retried at a quarter of its size. Looser stops measured no faster or worse (1,000 comets,
+  10 years, interleaved runs): PC_TOL = 1e-15 ran 8% fewer sweeps in the same time (0.23 s),
+  and stopping once the next change extrapolated geometrically (change^2 / previous change)
+  fell below PC_TOL took 5% more steps and moved orbits by 1 m at the median. The sweeps loop over the batch (`_iterate`), each lane
   masked once it has converged, so that the sweep number is one scalar: the force's small
   terms (Force.small) are evaluated in the first SMALL_SWEEPS = 3 sweeps only (measured with
   relativity and non-grav, 256 lanes, 2-core CPU: 1.4-1.9 ms per loop iteration instead of
