@@ -1,5 +1,6 @@
-# Set-up is part of every target: each creates .venv when missing and installs pinned
-# dependencies, so a fresh machine needs nothing but Python 3.11, Node.js and (as root) apt.
+# Set-up is part of every target: each creates .venv when missing and installs encke with every
+# extra the tests use, at the exact versions of constraints.txt (pyproject.toml holds the ranges),
+# so a fresh machine needs nothing but Python 3.11, Node.js and (as root) apt.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -10,10 +11,10 @@ PYTEST_ARGS ?=
 
 .PHONY: run test bench venv system-deps web web-test clean
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip==25.3
-	$(PY) -m pip install --quiet -e '.[test,peers]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[server,cluster,test,peers]'
 	touch $@
 
 venv: $(INSTALLED)
