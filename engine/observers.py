@@ -32,6 +32,7 @@ import contextlib
 import dataclasses
 import functools
 import json
+import threading
 import warnings
 
 import numpy as np
@@ -163,22 +164,43 @@ def resolve_observer(spec) -> Observer:
     raise ObserverError(f"observer: cannot interpret {spec!r}")
 
 
+def _configure_astropy() -> None:
+    """Set astropy's IERS options once, process-wide, when this module is imported.
+
+    Bundled IERS and leap-second tables only (never a download, whatever the date asked for),
+    no age limit, and edge values outside the table without a warning. These are global
+    settings: changing them per call (``conf.set_temp``) from several server threads at once let
+    one thread restore another's values mid-call, which made astropy try a download and fail
+    (issue 16, defect 2).
+    """
+    from astropy.utils import iers
+
+    iers.conf.auto_download = False
+    iers.conf.auto_max_age = None
+    iers.conf.iers_degraded_accuracy = "ignore"
+
+
+_configure_astropy()
+
+# warnings.catch_warnings saves and restores the process-wide filter list (Python < 3.14), so
+# two threads inside it at once restore each other's filters: astropy's expected warnings then
+# escape. One lock around every astropy call that needs them quiet keeps the blocks apart.
+_astropy_warnings_lock = threading.RLock()
+
+
 @contextlib.contextmanager
 def offline_iers():
-    """Use astropy's bundled IERS table only: no download, no age limit, edge values outside it."""
+    """Quiet astropy's expected warnings for times beyond its tables, one thread at a time.
+
+    The IERS options themselves are set once at import (`_configure_astropy`).
+    """
+    import erfa
     from astropy.utils import iers
     from astropy.utils.exceptions import AstropyWarning
 
-    with (
-        iers.conf.set_temp("auto_download", False),
-        iers.conf.set_temp("auto_max_age", None),
-        iers.conf.set_temp("iers_degraded_accuracy", "ignore"),
-        warnings.catch_warnings(),
-    ):
+    with _astropy_warnings_lock, warnings.catch_warnings():
         # ERFA flags UTC dates beyond its leap-second table as "dubious"; that is expected for
         # future dates and changes nothing at this precision.
-        import erfa
-
         warnings.filterwarnings("ignore", message=".*dubious year", category=erfa.ErfaWarning)
         warnings.filterwarnings("ignore", category=iers.IERSWarning)
         # Beyond the table astropy uses the 50-year mean polar motion (a few tenths of an arcsec).
