@@ -5,8 +5,9 @@ Two back ends with one interface (`get(key) -> bytes | None`, `put(key, value)`)
 - `RedisCache`: a shared Redis (`--cache redis://host:port/db`), so stateless replicas behind
   a load balancer reuse each other's results.
 Values are (states, status) arrays serialised by `pack`/`unpack`; keys are SHA-256 digests of
-the inputs, so a key never grows with the request. A Redis that goes away degrades to misses,
-logged once, never to a failed request.
+the inputs, so a key never grows with the request. A Redis that goes away or freezes degrades
+to misses, logged once, never to a failed or a stalled request: short socket timeouts and a
+circuit breaker bound what it costs.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import hashlib
 import logging
 import struct
 import threading
+import time
 
 import numpy as np
 
@@ -131,56 +133,116 @@ class MemoryCache(_Stats):
         return f"memory (LRU, {self.max_bytes} bytes)"
 
 
+class CircuitBreaker:
+    """Stop calling a back end that fails, for a while, then try it again with one call.
+
+    Closed: calls go through. A failure (an error or a timeout) opens it: for `cooldown_s`
+    seconds `allow()` says no and callers skip the back end, so a frozen Redis costs each
+    request nothing instead of a socket timeout. Then it is half-open: one caller gets a trial
+    call; its success closes the breaker and its failure opens it again. Thread-safe.
+    """
+
+    CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
+
+    def __init__(self, cooldown_s: float = 5.0, clock=time.monotonic):
+        self.cooldown_s = float(cooldown_s)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._state = self.CLOSED
+        self._opened_at = 0.0
+
+    @property
+    def state(self) -> str:
+        with self._lock:
+            if self._state == self.OPEN and self._clock() - self._opened_at >= self.cooldown_s:
+                return self.HALF_OPEN
+            return self._state
+
+    def allow(self) -> bool:
+        """May the caller use the back end now? (True for the one trial call when half-open.)"""
+        with self._lock:
+            if self._state == self.CLOSED:
+                return True
+            if self._state == self.OPEN and self._clock() - self._opened_at >= self.cooldown_s:
+                self._state = self.HALF_OPEN  # this caller makes the trial; others keep skipping
+                return True
+            return False
+
+    def succeeded(self) -> None:
+        with self._lock:
+            self._state = self.CLOSED
+
+    def failed(self) -> None:
+        with self._lock:
+            self._state = self.OPEN
+            self._opened_at = self._clock()
+
+
 class RedisCache(_Stats):
-    """Entries in a Redis server shared by replicas; each expires after `ttl_s` seconds."""
+    """Entries in a Redis server shared by replicas; each expires after `ttl_s` seconds.
+
+    A slow or frozen Redis must cost a request no more than a miss (issue 16, defect 6): every
+    socket operation times out after `timeout_s` (Redis answers a healthy GET in well under a
+    millisecond on a LAN), and a `CircuitBreaker` skips Redis for `cooldown_s` after a failure.
+    Skipped lookups count as misses and in `skipped`; failed calls count in `errors`.
+    """
 
     kind = "redis"
 
-    def __init__(self, url: str, ttl_s: int = 24 * 3600, max_value_bytes: int = 64 * 2**20):
+    def __init__(self, url: str, ttl_s: int = 24 * 3600, max_value_bytes: int = 64 * 2**20,
+                 timeout_s: float = 0.25, cooldown_s: float = 5.0):
         super().__init__()
         import redis
 
         self.url = url
         self.ttl_s = int(ttl_s)
         self.max_value_bytes = max_value_bytes
-        self._client = redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        self.skipped = 0
+        self.breaker = CircuitBreaker(cooldown_s)
+        self._client = redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
         self._warned = False
+
+    def _call(self, method, *args, **kwargs):
+        """(True, result) from the Redis call, or (False, None) when it failed or was skipped."""
+        import redis
+
+        if not self.breaker.allow():
+            with self._lock:
+                self.skipped += 1
+            return False, None
+        try:
+            result = method(*args, **kwargs)
+        except redis.RedisError as exc:  # timeouts and refused connections included
+            self.breaker.failed()
+            self._failed(exc)
+            return False, None
+        except BaseException:
+            self.breaker.failed()  # never leave a half-open trial pending
+            raise
+        self.breaker.succeeded()
+        return True, result
 
     def _failed(self, exc: Exception) -> None:
         with self._lock:
             self.errors += 1
         if not self._warned:
             self._warned = True
-            log.warning("redis cache %s unavailable (%s); computing without the cache", self.url, exc)
+            log.warning("redis cache %s unavailable (%s); computing without the cache for %.0f s at a time",
+                        self.url, exc, self.breaker.cooldown_s)
 
     def get(self, key: str) -> bytes | None:
-        import redis
-
-        try:
-            value = self._client.get(key)
-        except redis.RedisError as exc:
-            self._failed(exc)
-            value = None
+        _, value = self._call(self._client.get, key)
         self.count(value is not None)
         return value
 
     def put(self, key: str, value: bytes) -> None:
-        import redis
-
         if len(value) > self.max_value_bytes:
             return
-        try:
-            self._client.set(key, value, ex=self.ttl_s)
-        except redis.RedisError as exc:
-            self._failed(exc)
+        self._call(self._client.set, key, value, ex=self.ttl_s)
 
     def ping(self) -> bool:
-        import redis
-
-        try:
-            return bool(self._client.ping())
-        except redis.RedisError:
-            return False
+        ok, answer = self._call(self._client.ping)
+        return ok and bool(answer)
 
     def close(self) -> None:
         self._client.close()
