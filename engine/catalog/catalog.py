@@ -317,15 +317,21 @@ class Catalog:
         return self.subset(keep)
 
 
-def read_comets(path_or_text) -> Catalog:
+def read_comets(path_or_text=None) -> Catalog:
     """Read an MPC comet orbit file (CometEls.txt) into a Catalog.
 
+    With no argument: the default catalog, as `default.choose_catalog` picks it ($ENCKE_CATALOG,
+    else the newer of the cached MPC download and the snapshot shipped with encke).
     path_or_text: a pathlib.Path or a str without a line break is a path; bytes, or a str
     containing a line break, is the file's content; an open file is read. Every non-blank line
     becomes a comet or a (line number, reason) entry of `catalog.rejected`.
     Raises CatalogFormatError (a ValueError) when the file is missing, unreadable, binary,
     empty, another format (HTML, JSON) or has no line that parses.
     """
+    if path_or_text is None:
+        from .default import choose_catalog
+
+        path_or_text = choose_catalog().path
     text, source = load_text(path_or_text)
     columns, rejected = parse_comet_lines(text)
     if len(columns["q"]) == 0:

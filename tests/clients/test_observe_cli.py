@@ -110,11 +110,17 @@ def test_observe_bad_arguments_name_the_problem(capsys, catalog_path, argv, code
     assert got == code and message in err, err
 
 
-def test_observe_without_catalog_says_how_to_get_one(capsys, monkeypatch, tmp_path):
+def test_observe_without_a_configured_catalog_uses_the_shipped_snapshot(capsys, monkeypatch, tmp_path):
+    from encke.engine.catalog.default import snapshot
+
     monkeypatch.delenv("ENCKE_CATALOG", raising=False)
-    monkeypatch.setenv("ENCKE_CACHE_DIR", str(tmp_path))
-    code, _, err = _run(capsys, "observe", "--comet", "12P", "--start", "2024-08-16", "--stop", "2024-08-17")
-    assert code == 1 and "encke fetch" in err and "ENCKE_CATALOG" in err
+    monkeypatch.setenv("ENCKE_CACHE_DIR", str(tmp_path))  # no cached download either
+    argv = ("observe", "--comet", "12P", "--observer", "500", "--start", "2026-01-10", "--stop", "2026-01-12",
+            "--step", "1d", "--model", "kepler")
+    code, out, err = _run(capsys, *argv)
+    assert code == 0, err
+    assert "12P (Pons-Brooks)" in out and out.count("2026-Jan-1") == 3
+    assert _run(capsys, *argv, "--catalog", str(snapshot().path))[1] == out  # the same catalog was read
 
 
 def test_tonight_lists_visible_comets_brightest_first(capsys, catalog_path, monkeypatch):

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+import encke
 from encke.client import Client, EnckeError
 
 
@@ -73,26 +74,30 @@ def test_encke_serve_answers_on_both_transports(catalog_file, catalog, tmp_path)
     assert "GET /api/comets/{id:path}" in methods and "/encke.v1.CatalogService/GetComet" in methods
 
 
-def test_encke_serve_without_a_catalog_starts_and_says_so(tmp_path):
-    proc, port, grpc_port = start([], {}, tmp_path)
+def test_encke_serve_with_nothing_configured_serves_the_shipped_snapshot(tmp_path):
+    """A fresh machine: no --catalog, no $ENCKE_CATALOG, an empty download cache, no network."""
+    from encke.engine.catalog.default import snapshot
+
+    shipped = encke.read_comets(snapshot().path)
+    proc, port, grpc_port = start(["--no-warmup"], {}, tmp_path)
     try:
-        assert httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=10).json()["status"] == "no catalog"
-        r = httpx.get(f"http://127.0.0.1:{port}/api/comets", timeout=10)
-        assert r.status_code == 503 and r.json()["detail"].startswith("catalog not loaded:")
-        assert "ENCKE_CATALOG" in r.json()["detail"] and "encke fetch" in r.json()["detail"]
-        planets = httpx.get(f"http://127.0.0.1:{port}/api/planets", params={"time": 2460603.5}, timeout=60)
-        assert planets.status_code == 200 and planets.json()["planets"][2]["name"] == "Earth"
-        with grpc.insecure_channel(f"127.0.0.1:{grpc_port}") as ch:
-            check = health_pb2_grpc.HealthStub(ch).Check
-            status = check(health_pb2.HealthCheckRequest(service="encke.v1.CatalogService"), timeout=5).status
-            assert status == health_pb2.HealthCheckResponse.NOT_SERVING
-        with Client(f"127.0.0.1:{grpc_port}") as c, pytest.raises(EnckeError) as err:
-            c.get_comet("1P")
-        assert err.value.code == grpc.StatusCode.UNAVAILABLE and "catalog not loaded" in err.value.message
+        health = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=10).json()
+        assert health["comets"] == len(shipped) > 900 and health["catalog_version"] == shipped.version
+        page = httpx.get(f"http://127.0.0.1:{port}/api/comets", params={"limit": 5}, timeout=30).json()
+        assert page["total"] == len(shipped) and len(page["comets"]) == 5
+        # DE440 by default: the planets at Halley's 2061 return, beyond DE421's 2053
+        planets = httpx.get(f"http://127.0.0.1:{port}/api/planets", params={"time": "2061-07-28"}, timeout=60)
+        assert planets.status_code == 200, planets.text
+        got = planets.json()["planets"]
+        assert [p["name"] for p in got] == ["Mercury", "Venus", "Earth", "Mars", "Jupiter", "Saturn", "Uranus",
+                                            "Neptune", "Pluto"]
+        assert all(len(p["position"]) == 3 and all(abs(x) < 60 for x in p["position"]) for p in got)
+        with Client(f"127.0.0.1:{grpc_port}") as c:
+            assert c.get_comet("1P").name == "Halley"
     finally:
         code, out, err = stop(proc)
-    assert code == 0 and "catalog not loaded" in err
-    assert "serving the planets only; to get a catalog run `encke fetch`" in err
+    assert code == 0, err
+    assert f"{len(shipped)} comets" in out
 
 
 def test_a_missing_catalog_file_is_reported(tmp_path):

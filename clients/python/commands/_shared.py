@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import re
 import warnings
 
@@ -16,20 +15,12 @@ class UsageError(ValueError):
 
 
 def load_catalog(path: str | None):
-    """The catalog from --catalog, else $ENCKE_CATALOG, else the MPC file cached by `encke fetch`."""
+    """The catalog from --catalog, else $ENCKE_CATALOG, else the newer of the MPC file cached by
+    `encke fetch` and the snapshot shipped with encke (engine/catalog/default.py)."""
     from encke.engine.catalog import read_comets
+    from encke.engine.catalog.default import choose_catalog
 
-    from encke.engine.sources.mpc import resolve_catalog_path
-
-    source, _ = resolve_catalog_path(path)
-    if source is None:
-        raise FileNotFoundError("no comet catalog: pass --catalog PATH, set ENCKE_CATALOG, "
-                                "or run `encke fetch` to download the MPC file")
-    if not os.path.isfile(source):
-        raise FileNotFoundError(f"catalog file {str(source)!r} does not exist")
-    from pathlib import Path
-
-    return read_comets(Path(source))
+    return read_comets(choose_catalog(path).path)
 
 
 def parse_step_days(text: str) -> float:

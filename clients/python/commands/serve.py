@@ -2,7 +2,19 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default, except for on/off flags (nargs 0), whose default is just
+    their absence ("--no-warmup ... (default: True)" read as if the flag were on), and unset
+    options (a default of None says nothing)."""
+
+    def _get_help_string(self, action):
+        if action.nargs == 0 or action.default is None:
+            return action.help
+        return super()._get_help_string(action)
 
 
 def register(subparsers) -> None:
@@ -12,18 +24,21 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "serve", help="serve the API (gRPC + HTTP) and the viewer",
         description="Serve encke over gRPC and HTTP/WebSocket from one process. The catalog comes from "
-                    "--catalog, else $ENCKE_CATALOG, else the cached MPC download (`encke fetch`); "
-                    "without one the server still starts and catalog calls answer 503.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                    "--catalog, else $ENCKE_CATALOG, else the newer of the cached MPC download (`encke fetch`) "
+                    "and the MPC snapshot shipped with encke, so comets show with no set-up and no network.",
+        formatter_class=_HelpFormatter)
     p.add_argument("--host", default="127.0.0.1", help="bind address (only bind beyond localhost with --token/TLS)")
     p.add_argument("--http-port", "--port", dest="port", type=int, default=8000,
                    help="HTTP port (0: any free port; the URLs printed at start-up show the one chosen)")
     p.add_argument("--grpc-port", type=int, default=50051, help="gRPC port (0: any free port; -1: no gRPC)")
-    p.add_argument("--catalog", metavar="PATH", help="MPC CometEls.txt file")
+    p.add_argument("--catalog", metavar="PATH",
+                   help="MPC CometEls.txt file (default: $ENCKE_CATALOG, else the newest local copy)")
     p.add_argument("--cache", metavar="URL", default="memory",
                    help="state cache: 'memory' (in-process LRU), 'none', or redis://host:port/db (shared)")
     p.add_argument("--cache-mb", type=float, default=256, help="in-process cache size in MiB")
-    p.add_argument("--ephemeris", default="de421", help="planetary ephemeris: de421, de440 or a .bsp path")
+    p.add_argument("--ephemeris", default="de440",
+                   help="planetary ephemeris: de440 (1550-2650, the viewer's whole range), de421 (1899-2053) "
+                        "or a .bsp path")
     p.add_argument("--token", help="require 'Authorization: Bearer TOKEN' (gRPC metadata and HTTP header)")
     p.add_argument("--tls-cert", metavar="PEM", help="TLS certificate chain (with --tls-key)")
     p.add_argument("--tls-key", metavar="PEM", help="TLS private key")
@@ -63,7 +78,7 @@ def run(args) -> int:
                               max_object_epochs=args.max_object_epochs, max_streams=args.max_streams,
                               chunk_samples=args.chunk_samples, rate_per_s=args.rate_limit,
                               rate_burst=args.rate_burst, workers=args.workers)
-        config = ServeConfig(host=args.host, port=args.port, grpc_port=args.grpc_port, catalog=args.catalog,
+        config = ServeConfig(host=args.host, port=args.port, grpc_port=args.grpc_port, catalog=_catalog(args.catalog),
                              cache=args.cache, cache_bytes=int(args.cache_mb * 2**20), ephemeris=args.ephemeris,
                              token=args.token, tls_cert=args.tls_cert, tls_key=args.tls_key, limits=limits,
                              log_level=args.log_level, warmup=args.warmup)
@@ -76,6 +91,16 @@ def run(args) -> int:
         print(f"encke serve: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _catalog(explicit: str | None) -> str | None:
+    """The catalog file for the server. An explicit one (--catalog, $ENCKE_CATALOG) is passed on
+    as given, so that the server reports a missing file itself; with none, the newest local copy."""
+    from encke.engine.catalog.default import CATALOG_ENV, choose_catalog
+
+    if explicit or os.environ.get(CATALOG_ENV):
+        return explicit
+    return str(choose_catalog().path)
 
 
 def _enable_compilation_cache(folder: str | None) -> None:
