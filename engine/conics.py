@@ -34,6 +34,7 @@ import numpy as np
 from . import batching, frames
 from .constants import GM_SUN
 from .elements import CometaryElements
+from .errors import InvalidInput
 from .kepler import perifocal_state
 from .stumpff import stumpff
 from .validate import check_elements, check_frame, check_mu
@@ -113,10 +114,10 @@ def elements_to_state(elements: CometaryElements, t=None, *, mu: float = GM_SUN,
         t = np.asarray(elements.epoch, dtype=np.float64)
         missing = np.flatnonzero(~np.isfinite(t))
         if missing.size:
-            raise ValueError(f"elements.epoch is unknown (NaN) for object index(es) {missing[:10].tolist()}; pass t")
+            raise InvalidInput("elements.epoch", f"elements.epoch is unknown (NaN) for object index(es) {missing[:10].tolist()}; pass t")
     t = np.broadcast_to(np.asarray(t, dtype=np.float64), (len(elements),))
     if not np.all(np.isfinite(t)):
-        raise ValueError("t must be finite TDB Julian dates")
+        raise InvalidInput("t", "t must be finite TDB Julian dates")
     dt = t - np.asarray(elements.tp)
     rotation = frames.rotation_from_ecliptic(frame)
     # Pad to a bucket size (batching.py) so that catalogs of similar sizes share one compiled
@@ -130,7 +131,7 @@ def elements_to_state(elements: CometaryElements, t=None, *, mu: float = GM_SUN,
     states, ok = np.asarray(states)[:n], np.asarray(ok)[:n]
     if not ok.all():
         bad = np.flatnonzero(~ok)
-        raise ValueError(f"cannot compute a state for object index(es) {bad[:10].tolist()}: invalid elements "
+        raise InvalidInput("elements", f"cannot compute a state for object index(es) {bad[:10].tolist()}: invalid elements "
                          "(non-finite, q <= 0 or e < 0) or an unconverged Kepler solve")
     return states
 
@@ -216,16 +217,16 @@ def state_to_elements(states, epoch, *, mu: float = GM_SUN, frame: str = "eclipt
     if states.ndim == 1:
         states = states[None, :]
     if states.ndim != 2 or states.shape[1] != 6:
-        raise ValueError(f"states must have shape (N, 6) or (6,), got {states.shape}")
+        raise InvalidInput("states", f"states must have shape (N, 6) or (6,), got {states.shape}")
     epoch = np.broadcast_to(np.asarray(epoch, dtype=np.float64), (states.shape[0],))
     bad = ~np.all(np.isfinite(states), axis=1) | ~np.isfinite(epoch)
     if bad.any():
-        raise ValueError(f"states/epoch are not finite in row(s) {np.flatnonzero(bad)[:10].tolist()}")
+        raise InvalidInput("states", f"states/epoch are not finite in row(s) {np.flatnonzero(bad)[:10].tolist()}")
     states = frames.rotate_states(states, frame, "ecliptic")
     h = np.cross(states[:, :3], states[:, 3:])
     degenerate = np.linalg.norm(h, axis=1) <= 1e-15 * np.linalg.norm(states[:, :3], axis=1) * np.linalg.norm(
         states[:, 3:], axis=1)
     if degenerate.any():
-        raise ValueError(f"rectilinear state (zero angular momentum) in row(s) {np.flatnonzero(degenerate)[:10].tolist()}")
+        raise InvalidInput("states", f"rectilinear state (zero angular momentum) in row(s) {np.flatnonzero(degenerate)[:10].tolist()}")
     q, e, inc, node, argp, dt = (np.asarray(a) for a in _state_to_elements_kernel(jnp.asarray(states), mu))
     return CometaryElements(q=q, e=e, i=inc, node=node, argp=argp, tp=epoch - dt, epoch=epoch)

@@ -13,6 +13,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .errors import InvalidInput
+
 _REQUIRED = ("q", "e", "i", "node", "argp", "tp", "epoch")
 _NONGRAV = ("A1", "A2", "A3", "DT")
 FIELDS = _REQUIRED + _NONGRAV
@@ -50,7 +52,7 @@ class CometaryElements:
         arrays = np.broadcast_arrays(*[np.asarray(v, dtype=np.float64) for v in given.values()])
         n_shape = arrays[0].shape
         if len(n_shape) > 1:
-            raise ValueError(f"CometaryElements fields must be scalars or 1-D arrays, got shape {n_shape}")
+            raise InvalidInput("elements", f"CometaryElements fields must be scalars or 1-D arrays, got shape {n_shape}")
         for name, arr in zip(given, arrays):
             object.__setattr__(self, name, np.atleast_1d(arr))
         for name in ("epoch",) + _NONGRAV:
@@ -60,7 +62,7 @@ class CometaryElements:
             try:
                 arr = np.broadcast_to(arr, n_shape)
             except ValueError:
-                raise ValueError(f"CometaryElements.{name} has shape {arr.shape}, expected {n_shape}") from None
+                raise InvalidInput(f"elements.{name}", f"CometaryElements.{name} has shape {arr.shape}, expected {n_shape}") from None
             object.__setattr__(self, name, np.atleast_1d(np.array(arr)))
 
     # PyTree protocol: flatten to the eleven arrays; unflatten bypasses validation so that

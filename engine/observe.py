@@ -62,6 +62,7 @@ import numpy as np
 from . import status as status_codes
 from .constants import AU_KM, C_AU_PER_DAY, DAY_S
 from .elements import CometaryElements
+from .errors import InvalidInput
 from .lighttime import emission_state
 from .observers import Observer, observer_states, resolve_observer, site_rotation, tdb_time
 from .photometry import total_magnitude
@@ -125,7 +126,7 @@ class Observation:
         try:
             limit = TWILIGHT_DEG[twilight]
         except KeyError:
-            raise ValueError(f"twilight: expected one of {sorted(TWILIGHT_DEG)}, got {twilight!r}") from None
+            raise InvalidInput("twilight", f"twilight: expected one of {sorted(TWILIGHT_DEG)}, got {twilight!r}") from None
         return self.sun_elevation < limit
 
     def as_dict(self) -> dict:
@@ -266,7 +267,7 @@ def _magnitude_parameter(name, value, n):
     try:
         return np.broadcast_to(arr, (n,)).copy()
     except ValueError:
-        raise ValueError(f"{name}: shape {arr.shape} does not match {n} comets") from None
+        raise InvalidInput(name, f"{name}: shape {arr.shape} does not match {n} comets") from None
 
 
 def _comet_states(elements, times, model, ephemeris, nongrav):
@@ -324,7 +325,7 @@ def observe_states(states, times, observer="earth", *, ephemeris="de421", H=None
     states = np.asarray(states, dtype=np.float64)
     n, m = states.shape[0], t.size
     if states.ndim != 3 or states.shape[1:] != (m, 6):
-        raise ValueError(f"states: expected shape (N, {m}, 6), got {states.shape}")
+        raise InvalidInput("states", f"states: expected shape (N, {m}, 6), got {states.shape}")
     H = _magnitude_parameter("H", H, n)
     K = _magnitude_parameter("K", K, n)
     status = np.zeros(n, np.int32) if status is None else np.asarray(status, np.int32)
@@ -356,11 +357,16 @@ def observe_states(states, times, observer="earth", *, ephemeris="de421", H=None
 def _check_times(times, scale=None):
     from .timescales import to_tdb_jd
 
-    t = np.atleast_1d(to_tdb_jd(times, scale=scale))
+    try:
+        t = np.atleast_1d(to_tdb_jd(times, scale=scale))
+    except InvalidInput:
+        raise
+    except ValueError as exc:
+        raise InvalidInput("times", str(exc)) from None
     if t.ndim != 1 or t.size == 0:
-        raise ValueError(f"times: expected a non-empty 1-D array of TDB Julian dates, got shape {t.shape}")
+        raise InvalidInput("times", f"times: expected a non-empty 1-D array of TDB Julian dates, got shape {t.shape}")
     if not np.all(np.isfinite(t)):
-        raise ValueError("times: every time must be a finite TDB Julian date")
+        raise InvalidInput("times", "times: every time must be a finite TDB Julian date")
     return t
 
 

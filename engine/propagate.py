@@ -38,6 +38,7 @@ from . import batching, frames, status
 from .conics import PAD_ELEMENTS, two_body_state
 from .constants import GM_SUN
 from .elements import CometaryElements
+from .errors import InvalidInput
 from .kepler import needs_hyperbolic_branch
 from .timescales import to_tdb_jd
 from .validate import check_elements, check_mu, invalid_mask
@@ -165,6 +166,16 @@ def _kepler_group(fields, times, rotation, offset, mu, max_lanes, hyperbolic):
     return out, codes
 
 
+def _read_times(times, scale):
+    """TDB Julian dates from `times`; a value the time-scale reader rejects is an InvalidInput("times")."""
+    try:
+        return to_tdb_jd(times, scale)
+    except InvalidInput:
+        raise
+    except ValueError as exc:
+        raise InvalidInput("times", str(exc)) from None
+
+
 def propagate(elements: CometaryElements, times, model: str = "kepler", frame: str = "ecliptic",
               center: str = "sun", *, scale: str | None = None, mu: float = GM_SUN, ephemeris="de421",
               nongrav: bool = True, asteroids: bool = False, return_status: bool = False,
@@ -193,14 +204,14 @@ def propagate(elements: CometaryElements, times, model: str = "kepler", frame: s
     """
     check_elements(elements)
     if model not in MODELS:
-        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+        raise InvalidInput("model", f"model must be one of {MODELS}, got {model!r}")
     frames.check_frame_name(frame)
     frames.check_center_name(center)
-    t = np.atleast_1d(to_tdb_jd(times, scale))
+    t = np.atleast_1d(_read_times(times, scale))
     if t.ndim != 1:
-        raise ValueError(f"times must be a scalar or 1-D, got shape {t.shape}")
+        raise InvalidInput("times", f"times must be a scalar or 1-D, got shape {t.shape}")
     if int(max_lanes) < 1:
-        raise ValueError(f"max_lanes must be >= 1, got {max_lanes}")
+        raise InvalidInput("max_lanes", f"max_lanes must be >= 1, got {max_lanes}")
 
     if model == "nbody":
         from . import nbody  # imported here so that the two-body model works without it

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from .elements import CometaryElements
+from .errors import InvalidInput
 from .frames import check_frame_name
 
 
@@ -22,7 +23,7 @@ def check_frame(frame: str) -> str:
 def check_mu(mu) -> float:
     mu = float(mu)
     if not (math.isfinite(mu) and mu > 0):
-        raise ValueError(f"mu must be a positive finite GM in au^3/day^2, got {mu!r}")
+        raise InvalidInput("mu", f"mu must be a positive finite GM in au^3/day^2, got {mu!r}")
     return mu
 
 
