@@ -16,6 +16,7 @@ that one conversion, because it says exactly this.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import warnings
 from numbers import Number
 
@@ -90,3 +91,41 @@ def to_tdb_jd(times, scale: str | None = None) -> np.ndarray:
         raise ValueError("times must be finite (found NaN or inf)")
     return out
 
+
+
+SECONDS_PER_DAY = 86400.0
+FIRST_GREGORIAN_JD = 2299161  # 1582-10-15, the first day of the Gregorian calendar (noon-based day number)
+
+
+def jd_to_iso(jd: float, with_time: bool = True) -> str:
+    """Calendar date of a Julian date: 'YYYY-MM-DD hh:mm:ss', or 'YYYY-MM-DD' without the time.
+
+    The one calendar formatter of encke (error messages, the catalog's perihelion dates). The time
+    scale is unchanged: a TDB Julian date gives a TDB calendar date. Method: Meeus, "Astronomical
+    Algorithms" (2nd ed.), ch. 7, with the Julian calendar before 1582-10-15 and the Gregorian
+    after, as JPL Horizons and the MPC print dates. Resolution 1 s, rounded (so 23:59:59.6 is the
+    next day's 00:00:00). A non-finite value gives its repr ('nan', 'inf').
+    """
+    if not math.isfinite(jd):
+        return str(jd)
+    day_number = math.floor(jd + 0.5)
+    seconds = round((jd + 0.5 - day_number) * SECONDS_PER_DAY)
+    if seconds >= SECONDS_PER_DAY:  # rounding reached midnight
+        day_number, seconds = day_number + 1, seconds - int(SECONDS_PER_DAY)
+    a = day_number
+    if day_number >= FIRST_GREGORIAN_JD:
+        alpha = math.floor((day_number - 1867216.25) / 36524.25)
+        a = day_number + 1 + alpha - math.floor(alpha / 4)
+    b = a + 1524
+    c = math.floor((b - 122.1) / 365.25)
+    d = math.floor(365.25 * c)
+    e = math.floor((b - d) / 30.6001)
+    day = b - d - math.floor(30.6001 * e)
+    month = e - 1 if e < 14 else e - 13
+    year = c - 4716 if month > 2 else c - 4715
+    date = f"{year:04d}-{month:02d}-{day:02d}"
+    if not with_time:
+        return date
+    hh, rem = divmod(int(seconds), 3600)
+    mm, ss = divmod(rem, 60)
+    return f"{date} {hh:02d}:{mm:02d}:{ss:02d}"

@@ -17,6 +17,11 @@ from typing import Iterator
 
 import numpy as np
 
+from encke.engine import status as status_codes
+from encke.engine.constants import AU_KM, DAY_S
+from encke.engine.perihelion import next_perihelion_jd, orbit_points
+from encke.engine.timescales import jd_to_iso
+
 from . import cache as cache_mod
 from . import compute, params
 from .errors import InvalidArgument, NotFound, Unavailable
@@ -24,7 +29,7 @@ from .limits import ServerLimits, StreamSlots
 from .metrics import Metrics
 
 DEG_PER_RAD = 180.0 / math.pi
-AU_PER_DAY_TO_KM_S = 149_597_870.700 / 86_400.0  # IAU 2012 au, SI day
+AU_PER_DAY_TO_KM_S = AU_KM / DAY_S
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,7 +72,8 @@ class _CatalogIndex:
         # the catalog's own search haystack, plus the packed form
         self.text = [f"{c.designation}\n{c.name}\n{c.designation}/{c.name}\n{c.designation} ({c.name})\n"
                      f"{c.packed}".lower() for c in comets]
-        self.tp_iso = _iso_dates(np.asarray(el.tp, dtype=np.float64))
+        self.tp_iso = [jd_to_iso(tp, with_time=False) if math.isfinite(tp) else "" for tp in
+                       np.asarray(el.tp, dtype=np.float64).tolist()]
 
 
 class Service:
@@ -196,7 +202,7 @@ class Service:
                     "epoch_jd": _finite(el.epoch[index]), "A1": float(el.A1[index]), "A2": float(el.A2[index]),
                     "A3": float(el.A3[index]), "DT": float(el.DT[index]), "reference": c.reference or "",
                     "catalog_version": self.version,
-                    "next_perihelion_jd": next_perihelion(float(c.q), float(c.e), float(c.tp), time_jd)})
+                    "next_perihelion_jd": next_perihelion_jd(float(c.q), float(c.e), float(c.tp), time_jd)})
         return out
 
     # -- propagation ---------------------------------------------------------------------------
@@ -282,31 +288,22 @@ class Service:
             yield k, part, states, status
 
     def position(self, index: int, time_jd: float, model: str = "kepler") -> dict:
-        """The contract's /position answer: heliocentric ecliptic state, distances, speed, magnitude."""
+        """The contract's /position answer: heliocentric ecliptic state, speed, and the distance
+        from the Earth and magnitude of /observe (observer "500", the geocentre: the engine's
+        light-time-corrected geometry and photometry), so the two endpoints agree to the digit."""
         states, status = self.states(np.array([index]), np.array([time_jd]), model, "ecliptic", "sun")
-        r = states[0, 0, :3]
-        v = states[0, 0, 3:]
-        try:
-            earth = compute.body_states(self.ephemeris(), [compute.EARTH], time_jd)[0]
-        except ValueError as exc:  # EphemerisCoverageError: the Earth is needed for r_earth
-            raise InvalidArgument("time", str(exc)) from None
-        r_sun = float(np.linalg.norm(r))
-        delta = float(np.linalg.norm(r - earth[:3]))
-        c = self._index.comets[index]
-        tmag = None
-        if math.isfinite(c.H) and math.isfinite(c.K) and r_sun > 0 and delta > 0:
-            tmag = float(c.H + 5.0 * math.log10(delta) + 2.5 * c.K * math.log10(r_sun))
-        from encke.engine import status as status_codes
-
-        return {"id": c.designation, "time_jd": time_jd, "model": model, "position": r, "velocity": v,
-                "r_sun_au": r_sun, "r_earth_au": delta, "speed_km_s": float(np.linalg.norm(v)) * AU_PER_DAY_TO_KM_S,
-                "tmag": _finite(tmag), "status": status_codes.describe(int(status[0]))}
+        seen = self.observing.observe(np.array([index]), np.array([time_jd]), "500", model)
+        r, v = states[0, 0, :3], states[0, 0, 3:]
+        return {"id": self._index.comets[index].designation, "time_jd": time_jd, "model": model,
+                "position": r, "velocity": v, "r_sun_au": float(np.linalg.norm(r)),
+                "r_earth_au": _finite(seen.delta[0, 0]), "speed_km_s": float(np.linalg.norm(v)) * AU_PER_DAY_TO_KM_S,
+                "tmag": _finite(seen.tmag[0, 0]), "status": status_codes.describe(int(status[0]))}
 
     def orbit(self, index: int, samples: int = 256) -> np.ndarray:
         """(S, 3) heliocentric ecliptic points (au) along the comet's two-body orbit."""
         self._require()
         self._check_orbit_samples(samples)
-        return compute.orbit_lines(self._elements(np.array([index])), samples)[0]
+        return orbit_points(self._elements(np.array([index])), samples)[0]
 
     def catalog_orbits(self, samples: int = 128) -> np.ndarray:
         """(N, S, 3) orbit lines of the whole catalog (computed once per sample count)."""
@@ -316,7 +313,7 @@ class Service:
         with self._lock:
             lines = self._orbits.get(samples)
         if lines is None:
-            lines = compute.orbit_lines(self.catalog.elements, samples)
+            lines = orbit_points(self.catalog.elements, samples)
             with self._lock:
                 self._orbits = {samples: lines}  # keep one: the viewer asks for one size
         return lines
@@ -347,37 +344,8 @@ class Service:
             raise InvalidArgument("samples", f"{samples} is outside 2..{self.limits.max_orbit_samples}")
 
 
-def next_perihelion(q: float, e: float, tp: float, time_jd: float) -> float | None:
-    """The first perihelion at or after `time_jd` (TDB JD); None for e >= 1 once tp has passed."""
-    from encke.engine.constants import GM_SUN
-
-    if e < 1.0:
-        period = 2.0 * math.pi * math.sqrt((q / (1.0 - e)) ** 3 / GM_SUN)
-        return tp + math.ceil((time_jd - tp) / period) * period
-    return tp if tp >= time_jd else None
-
-
 def _finite(value) -> float | None:
     if value is None:
         return None
     value = float(value)
     return value if math.isfinite(value) else None
-
-
-def _iso_dates(jd: np.ndarray) -> list[str]:
-    """YYYY-MM-DD of Julian dates (proleptic Gregorian; Fliegel and Van Flandern 1968)."""
-    out = []
-    for value in jd:
-        if not math.isfinite(value):
-            out.append("")
-            continue
-        j = int(math.floor(value + 0.5))
-        f = j + 1401 + (((4 * j + 274277) // 146097) * 3) // 4 - 38
-        e = 4 * f + 3
-        g = (e % 1461) // 4
-        h = 5 * g + 2
-        day = (h % 153) // 5 + 1
-        month = (h // 153 + 2) % 12 + 1
-        year = e // 1461 - 4716 + (12 + 2 - month) // 12
-        out.append(f"{year:04d}-{month:02d}-{day:02d}")
-    return out
