@@ -1,9 +1,8 @@
 """The only place where protos and arrays meet.
 
 Requests become validated Python values (raising InvalidArgument naming the proto field);
-results become messages with states packed as `repeated double`. The typed client uses the
-`*_arrays` functions to turn messages back into numpy arrays, so both sides share one layout:
-StateBlock.states is [object][epoch][x, y, z, vx, vy, vz], row-major.
+results become messages with states packed as `repeated double`. The state and observation
+codecs themselves are in wire.py, which the typed client shares without importing the server.
 """
 from __future__ import annotations
 
@@ -12,15 +11,16 @@ import numpy as np
 from .errors import InvalidArgument
 from .generated.encke.v1 import catalog_pb2, common_pb2, propagation_pb2
 from .service import Selection
+# The array codecs live in wire.py (numpy and protobuf only, so the client can use them alone).
+from .wire import (CENTER_ENUM, FRAME_ENUM, MODEL_ENUM, catalog_block, catalog_block_bytes,  # noqa: F401
+                   follow_update, observe_chunk_arrays, set_doubles, state_block, state_block_arrays,
+                   state_block_bytes)
 
 _MODELS = {common_pb2.MODEL_UNSPECIFIED: "kepler", common_pb2.MODEL_KEPLER: "kepler",
            common_pb2.MODEL_NBODY: "nbody"}
 _FRAMES = {common_pb2.FRAME_UNSPECIFIED: "ecliptic", common_pb2.FRAME_ECLIPTIC: "ecliptic",
            common_pb2.FRAME_ICRF: "icrf"}
 _CENTERS = {common_pb2.CENTER_UNSPECIFIED: "sun", common_pb2.CENTER_SUN: "sun", common_pb2.CENTER_SSB: "ssb"}
-MODEL_ENUM = {"kepler": common_pb2.MODEL_KEPLER, "nbody": common_pb2.MODEL_NBODY}
-FRAME_ENUM = {"ecliptic": common_pb2.FRAME_ECLIPTIC, "icrf": common_pb2.FRAME_ICRF}
-CENTER_ENUM = {"sun": common_pb2.CENTER_SUN, "ssb": common_pb2.CENTER_SSB}
 
 
 def options(msg: common_pb2.PropagationOptions) -> tuple[str, str, str]:
@@ -74,93 +74,6 @@ def comet(detail: dict) -> catalog_pb2.Comet:
     return msg
 
 
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def _packed(number: int, array) -> list[bytes]:
-    """The wire form of a packed `repeated double` field: tag, byte length, little-endian doubles."""
-    data = np.ascontiguousarray(array, dtype="<f8").reshape(-1).data.cast("B")
-    if not len(data):
-        return []
-    return [_varint(number << 3 | 2) + _varint(len(data)), data]
-
-
-def set_doubles(msg, values: dict) -> None:
-    """Append float64 arrays to `repeated double` fields of `msg` at memcpy speed.
-
-    Filling a repeated field from numpy goes element by element through Python floats
-    (~25 ms per 200,000 values: it was 80% of a PropagateCatalog call). Instead this writes
-    each array as its wire form, a packed field (protobuf encoding spec), and lets the C parser
-    merge it: the same message, ~100x faster.
-    """
-    fields = msg.DESCRIPTOR.fields_by_name
-    msg.MergeFromString(b"".join(part for name, array in values.items() for part in _packed(fields[name].number, array)))
-
-
-def _state_block_parts(ids, times, states, status, version: str) -> list:
-    fields = common_pb2.StateBlock.DESCRIPTOR.fields_by_name
-    head = common_pb2.StateBlock(ids=list(ids), status=np.asarray(status, dtype=np.int32).tolist(),
-                                 catalog_version=version).SerializeToString()
-    return [head] + _packed(fields["times_tdb_jd"].number, times) + _packed(fields["states"].number, states)
-
-
-def state_block_bytes(ids, times: np.ndarray, states: np.ndarray, status: np.ndarray, version: str = "") -> bytes:
-    """The serialised StateBlock of (N, M, 6) states (see `state_block`), built on the wire.
-
-    The servicer hands these bytes to gRPC unchanged (grpc_server.py registers a pass-through
-    serializer), so the states are copied once here (the join), never parsed or re-encoded.
-    """
-    return b"".join(_state_block_parts(ids, times, states, status, version))
-
-
-def state_block(ids, times: np.ndarray, states: np.ndarray, status: np.ndarray,
-                version: str = "") -> common_pb2.StateBlock:
-    """A StateBlock of (N, M, 6) states; `ids` (N,) strings, `times` (M,) TDB JD, `status` (N,)."""
-    return common_pb2.StateBlock.FromString(state_block_bytes(ids, times, states, status, version))
-
-
-def state_block_arrays(block: common_pb2.StateBlock) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    """(ids, times (M,), states (N, M, 6), status (N,)) from a StateBlock."""
-    ids = list(block.ids)
-    times = np.array(block.times_tdb_jd, dtype=np.float64)
-    states = np.array(block.states, dtype=np.float64).reshape(len(ids), len(times), 6)
-    return ids, times, states, np.array(block.status, dtype=np.int32)
-
-
-def catalog_block_bytes(offset: int, total: int, indices: np.ndarray, ids, times, states, status,
-                        version: str) -> bytes:
-    """The serialised CatalogBlock (offset, total, indices and the StateBlock), built on the wire."""
-    head = propagation_pb2.CatalogBlock(offset=offset, total=total,
-                                        indices=np.asarray(indices, dtype=np.int32).tolist()).SerializeToString()
-    inner = _state_block_parts(ids, times, states, status, version)
-    number = propagation_pb2.CatalogBlock.DESCRIPTOR.fields_by_name["block"].number
-    size = sum(len(part) for part in inner)
-    return b"".join([head, _varint(number << 3 | 2), _varint(size)] + inner)
-
-
-def catalog_block(offset: int, total: int, indices: np.ndarray, ids, times, states, status,
-                  version: str) -> propagation_pb2.CatalogBlock:
-    return propagation_pb2.CatalogBlock.FromString(
-        catalog_block_bytes(offset, total, indices, ids, times, states, status, version))
-
-
-def follow_update(epoch_jd: float, ids, states: np.ndarray, status: np.ndarray,
-                  version: str = "") -> propagation_pb2.FollowUpdate:
-    """One Follow frame: (N, 6) states at one epoch."""
-    return propagation_pb2.FollowUpdate(
-        epoch_tdb_jd=epoch_jd,
-        block=state_block(ids, np.array([epoch_jd]), np.asarray(states)[:, None, :], status, version))
-
-
 def observe_request(msg: propagation_pb2.ObserveRequest):
     """(model, observer spec, explicit times or None, range or None) of an ObserveRequest.
 
@@ -196,19 +109,3 @@ def observe_chunk(ids, result, version: str = "") -> propagation_pb2.ObserveChun
                                        observer=result.observer.name, frame=result.frame, catalog_version=version)
     set_doubles(msg, fields)
     return msg
-
-
-def observe_chunk_arrays(msg: propagation_pb2.ObserveChunk) -> dict:
-    """{name: array} of an ObserveChunk: times (m,), each quantity (N, m), status (N,), and
-    azimuth_deg, elevation_deg (N, m) and sun_elevation_deg (m,) for a site."""
-    from .observing import COLUMNS, SITE_COLUMNS
-
-    n, m = len(msg.ids), len(msg.times_tdb_jd)
-    out = {"ids": list(msg.ids), "times": np.array(msg.times_tdb_jd, dtype=np.float64),
-           "status": np.array(msg.status, dtype=np.int32), "observer": msg.observer, "frame": msg.frame}
-    names = [name for _, name in COLUMNS] + ([name for _, name in SITE_COLUMNS] if len(msg.elevation_deg) else [])
-    for name in names:
-        out[name] = np.array(getattr(msg, name), dtype=np.float64).reshape(n, m)
-    if len(msg.sun_elevation_deg):
-        out["sun_elevation_deg"] = np.array(msg.sun_elevation_deg, dtype=np.float64)
-    return out

@@ -7,7 +7,8 @@
         for chunk in c.stream_trajectory(["1P"], 2460600.5, 2460965.5, 1.0):
             chunk.times, chunk.states                                     # (m,), (1, m, 6)
 
-Times are TDB Julian dates (floats) or ISO strings (UTC, converted with astropy). States are
+Times are TDB Julian dates (floats) or ISO strings (UTC, converted with astropy when it is
+installed; a client-only install without it takes Julian dates). States are
 heliocentric ecliptic J2000 unless model/frame/center say otherwise. Every server error
 surfaces as `EnckeError` with the gRPC `code` and the server's `message`.
 """
@@ -15,12 +16,14 @@ from __future__ import annotations
 
 import dataclasses
 import queue
+import warnings
 from typing import Iterable, Iterator
 
 import grpc
 import numpy as np
 
-from encke.server import convert
+# wire.py needs only numpy and protobuf: the client imports neither the engine nor JAX
+from encke.server import wire as convert
 from encke.server.generated.encke.v1 import (catalog_pb2, catalog_pb2_grpc, common_pb2, propagation_pb2,
                                              propagation_pb2_grpc)
 
@@ -268,11 +271,25 @@ class Client:
 
 def _times(values) -> list[float]:
     values = [values] if isinstance(values, (str, float, int)) else list(values)
-    if any(isinstance(v, str) for v in values):
-        from encke.engine.timescales import to_tdb_jd
+    return [_iso_to_tdb_jd(v) if isinstance(v, str) else float(v) for v in values]
 
-        return [float(to_tdb_jd(v, scale="utc")) if isinstance(v, str) else float(v) for v in values]
-    return [float(v) for v in values]
+
+def _iso_to_tdb_jd(text: str) -> float:
+    """An ISO date (UTC) as a TDB Julian date, with astropy (as the engine converts at its edges;
+    the client does not import the engine, which would bring JAX)."""
+    try:
+        import erfa
+        from astropy.time import Time
+    except ImportError:
+        raise ValueError(f"time {text!r}: ISO dates need astropy (pip install astropy); "
+                         "or pass TDB Julian dates as numbers") from None
+    with warnings.catch_warnings():  # future UTC dates are "dubious" (no leap seconds known yet)
+        warnings.filterwarnings("ignore", message=".*dubious year", category=erfa.ErfaWarning)
+        try:
+            tdb = Time(text, scale="utc").tdb
+        except ValueError as exc:
+            raise ValueError(f"time {text!r} is not an ISO date: {exc}") from None
+    return float(tdb.jd1) + float(tdb.jd2)
 
 
 def _options(model: str, frame: str, center: str) -> common_pb2.PropagationOptions:
