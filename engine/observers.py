@@ -38,6 +38,7 @@ import warnings
 import numpy as np
 
 from .constants import AU_M, DAY_S, EARTH_EQUATORIAL_RADIUS_M
+from .errors import InvalidInput
 
 GEOCENTRE = "geocentre"
 HELIOCENTRE = "heliocentre"
@@ -50,8 +51,15 @@ NAIF_SUN = 10
 NAIF_EARTH = 399
 
 
-class ObserverError(ValueError):
-    """An observer that cannot be placed (unknown code, a code without coordinates, bad numbers)."""
+class ObserverError(InvalidInput):
+    """An observer that cannot be placed (unknown code, a code without coordinates, bad numbers);
+    its `field` is "observer"."""
+
+    def __init__(self, problem: str):
+        super().__init__("observer", problem)
+
+    def __reduce__(self):
+        return (type(self), (self.problem,))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..constants import GM_SUN
 from ..elements import CometaryElements
+from ..errors import InvalidInput
 from .designations import ORBIT_TYPES, DesignationError, normalize_designation
 from .mpc import FLOAT_COLUMNS, STRING_COLUMNS, CatalogFormatError, load_text, parse_comet_lines
 
@@ -243,14 +244,17 @@ class Catalog:
     def search(self, text: str) -> list[Comet]:
         """Comets whose name, designation or full name contains `text`, case-insensitively,
         in catalog order."""
+        return [self._comet(k) for k in np.flatnonzero(self.search_mask(text))]
+
+    def search_mask(self, text: str) -> np.ndarray:
+        """(N,) bool: the rows `search(text)` returns (for callers that keep row numbers)."""
         needle = text.strip().lower()
         c = self._columns
-        hits = []
+        hits = np.zeros(len(self), dtype=bool)
         for k in range(len(self)):
             designation, name = c["designation"][k], c["name"][k]
             haystack = f"{designation}\n{name}\n{designation}/{name}\n{designation} ({name})".lower()
-            if needle in haystack:
-                hits.append(self._comet(k))
+            hits[k] = needle in haystack
         return hits
 
     # --- selections -------------------------------------------------------------------
@@ -286,6 +290,12 @@ class Catalog:
     ) -> "Catalog":
         """Comets within all the given inclusive bounds: q (au), e, i (degrees); orbit_type is
         one letter or an iterable of letters from C, P, D, X, A, I. None means no bound."""
+        return self.subset(self.filter_mask(q_min, q_max, e_min, e_max, i_min_deg, i_max_deg, orbit_type))
+
+    def filter_mask(self, q_min=None, q_max=None, e_min=None, e_max=None, i_min_deg=None, i_max_deg=None,
+                    orbit_type=None) -> np.ndarray:
+        """(N,) bool: the rows `filter` keeps (for callers that keep row numbers). A bad bound
+        raises InvalidInput (a ValueError) whose `field` is the argument's name."""
         c = self._columns
         keep = np.ones(len(self), dtype=bool)
         bounds = (
@@ -302,19 +312,19 @@ class Catalog:
             try:
                 bound = float(bound)
             except (TypeError, ValueError):
-                raise ValueError(f"{label}: {bound!r} is not a number") from None
+                raise InvalidInput(label, f"{label}: {bound!r} is not a number") from None
             if math.isnan(bound):
-                raise ValueError(f"{label}: NaN is not a valid bound")
+                raise InvalidInput(label, f"{label}: NaN is not a valid bound")
             keep &= compare(values, bound)
         if orbit_type is not None:
             letters = [orbit_type] if isinstance(orbit_type, str) else list(orbit_type)
             wanted = set()
             for letter in letters:
                 if not isinstance(letter, str) or letter.upper() not in ORBIT_TYPES or len(letter) != 1:
-                    raise ValueError(f"orbit_type: {letter!r} is not one of {', '.join(ORBIT_TYPES)}")
+                    raise InvalidInput("orbit_type", f"orbit_type: {letter!r} is not one of {', '.join(ORBIT_TYPES)}")
                 wanted.add(letter.upper())
             keep &= np.isin(c["orbit_type"].astype(str), sorted(wanted))
-        return self.subset(keep)
+        return keep
 
 
 def read_comets(path_or_text=None) -> Catalog:
