@@ -105,9 +105,9 @@ def test_blank_magnitudes_and_epoch_are_nan_not_rejected():
 def test_julian_calendar_before_1582():
     """Meeus, Astronomical Algorithms, example 7.b: 333 January 27.5 (Julian calendar) is
     JD 1842713.0; and 1582 October 4 (Julian) is followed by October 15 (Gregorian)."""
-    from encke.engine.catalog.mpc import _calendar_jd
+    from encke.engine.catalog.mpc import calendar_jd
 
-    jd1, jd2 = _calendar_jd([(333, 1, 27.5), (1582, 10, 4.0), (1582, 10, 15.0), (1957, 10, 4.81)])
+    jd1, jd2 = calendar_jd([333, 1582, 1582, 1957], [1, 10, 10, 10], [27.5, 4.0, 15.0, 4.81])
     jd = jd1 + jd2
     assert jd[0] == 1842713.0
     assert jd[2] - jd[1] == 1.0
