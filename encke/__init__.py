@@ -20,6 +20,7 @@ _EXPORTS = {
     "CatalogFormatError": ("encke.engine.catalog", "CatalogFormatError"),
     "propagate": ("encke.engine.propagate", "propagate"),
     "PropagationResult": ("encke.engine.propagate", "PropagationResult"),
+    "propagate_bulk": ("encke.engine.bulk", "propagate_bulk"),
     "elements_to_state": ("encke.engine.conics", "elements_to_state"),
     "state_to_elements": ("encke.engine.conics", "state_to_elements"),
     "to_tdb_jd": ("encke.engine.timescales", "to_tdb_jd"),

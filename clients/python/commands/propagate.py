@@ -10,6 +10,18 @@ solar-system barycentre). The catalog is --catalog, else $ENCKE_CATALOG, else th
 cached by `encke fetch`. With --server HOST:PORT the states come from a running `encke serve`
 through the gRPC client (StreamTrajectory), with a progress bar over the streamed chunks, and
 the server's catalog is used instead. --format parquet needs --output FILE.
+
+Bulk jobs: --input FILE (an MPC CometEls.txt, or a Parquet or CSV table with the columns id,
+q_au, e, i_deg, node_deg, argp_deg, tp_tdb_jd, epoch_tdb_jd and optionally a1, a2, a3, dt_days)
+propagates every row to the epochs of --start/--stop/--step or of --times FILE into the Parquet
+dataset folder --output, in chunks of objects, with a progress bar; rows with bad values are
+reported and skipped, a wrong set of columns stops the job before it starts, and a rerun of a
+killed job resumes it (engine/bulk). --cluster runs the chunks as Ray tasks: --cluster auto
+starts a local Ray (or joins $RAY_ADDRESS), --cluster HOST:PORT joins a running cluster.
+
+    encke propagate --input elements.parquet --start 2025-01-01 --stop 2025-12-31 --step 1d --output states/
+    encke propagate --input elements.csv --times epochs.txt --output states/ --cluster auto
+
 Exit codes: 0 success, 1 no catalog, unknown comet or a failed propagation, 2 bad arguments.
 """
 from __future__ import annotations
@@ -18,7 +30,7 @@ import json
 import math
 import sys
 
-from ._shared import UsageError, load_catalog, parse_step_days, time_grid
+from ._shared import UsageError, load_catalog, parse_step_days, quiet_dubious_year, time_grid
 
 COLUMNS = ("x_au", "y_au", "z_au", "vx_au_per_day", "vy_au_per_day", "vz_au_per_day")
 
@@ -30,9 +42,15 @@ def register(subparsers) -> None:
         description="Print the position (au) and velocity (au/day) of one catalog comet from --start to --stop "
                     "(inclusive) every --step.",
     )
-    p.add_argument("--comet", required=True, help='designation, e.g. 1P, "C/2022 E3", 0001P')
-    p.add_argument("--start", required=True, help="first time (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]) in --scale")
-    p.add_argument("--stop", required=True, help="last time (inclusive) in --scale")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--comet", help='designation, e.g. 1P, "C/2022 E3", 0001P')
+    which.add_argument("--input", metavar="FILE",
+                       help="bulk job: every row of an element table (CometEls.txt, Parquet or CSV) to the "
+                            "Parquet dataset folder --output")
+    p.add_argument("--start", help="first time (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]) in --scale")
+    p.add_argument("--stop", help="last time (inclusive) in --scale")
+    p.add_argument("--times", metavar="FILE",
+                   help="with --input: epochs, one a line (a number is a TDB Julian date, a date is in --scale)")
     p.add_argument("--step", default="1d", help="time step: a number and a unit m, h, d or y (default %(default)s)")
     p.add_argument("--scale", choices=("utc", "tt", "tdb"), default="utc",
                    help="time scale of --start/--stop (default %(default)s)")
@@ -49,7 +67,12 @@ def register(subparsers) -> None:
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--server", metavar="HOST:PORT", help="ask a running `encke serve` (gRPC) instead of computing here")
     p.add_argument("--token", help="bearer token for --server")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar with --server")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (--server, --input)")
+    p.add_argument("--cluster", nargs="?", const="auto", metavar="ADDRESS",
+                   help="with --input: run the chunks on Ray; 'auto' (the default value) starts a local Ray or "
+                        "joins $RAY_ADDRESS, an address joins that cluster (needs encke[cluster])")
+    p.add_argument("--chunk-objects", type=int, metavar="N",
+                   help="with --input: objects per chunk (default: about 2 million object-epochs per chunk)")
     p.set_defaults(func=run)
 
 
@@ -59,11 +82,23 @@ def time_labels_and_tdb(start: str, stop: str, step: str, scale: str):
 
     times = time_grid(start, stop, step, scale)
     with_clock = parse_step_days(step) < 1 or "T" in start
-    labels = [t.isot[:19] if with_clock else t.isot[:10] for t in times]
+    with quiet_dubious_year():  # formatting future UTC dates warns too (ERFA d2dtf)
+        labels = [t.isot[:19] if with_clock else t.isot[:10] for t in times]
     return labels, to_tdb_jd(times)
 
 
 def run(args, out=None) -> int:
+    if args.input:
+        from .propagate_bulk import run_bulk
+
+        return run_bulk(args)
+    for option in ("times", "cluster", "chunk_objects"):
+        if getattr(args, option) is not None:
+            print(f"encke propagate: error: --{option.replace('_', '-')} goes with --input", file=sys.stderr)
+            return 2
+    if not (args.start and args.stop):
+        print("encke propagate: error: --comet needs --start and --stop", file=sys.stderr)
+        return 2
     if args.format == "parquet" and not args.output:
         print("encke propagate: error: --format parquet needs --output FILE", file=sys.stderr)
         return 2
@@ -134,7 +169,10 @@ def _states_from_server(args, tdb):
             chunks, times = [], []
             with tqdm(total=len(tdb), unit="epoch", disable=args.no_progress, file=sys.stderr,
                       desc=f"{comet.designation} from {args.server}") as bar:
-                for chunk in client.stream_trajectory([comet.designation], tdb[0], tdb[-1], step_days, model=args.model,
+                # stop half a step past the last epoch: TDB - UTC's drift over the span can put
+                # tdb[-1] a hair short of start + (M - 1) step, and the server would drop it
+                stop = tdb[0] + (len(tdb) - 0.5) * step_days if len(tdb) > 1 else tdb[-1]
+                for chunk in client.stream_trajectory([comet.designation], tdb[0], stop, step_days, model=args.model,
                                                       frame=args.frame, center=args.center):
                     if int(chunk.status[0]) != status.OK:
                         raise _Failure(f"{name}: {status.describe(int(chunk.status[0]))}")
