@@ -15,6 +15,7 @@ M in {1, 10}). Orbits are comet-like: 60% ellipses (e 0.1-0.99), 20% near-parabo
 """
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -146,7 +147,7 @@ def bench_kepler(args):
                     row["max kete-encke m"] = worst_m
                     row["kete NaN"] = kete_nan
             rows.append(row)
-            print(row, flush=True)
+            print(f"kepler: N = {n:,}, M = {m} done ({steady:.3g} s)", file=sys.stderr, flush=True)  # progress
     notes = ("Rates are object-epochs per second of wall time (best of the timed calls, after the "
              "first); NumPy and kete run on at most 2e5 and 1e6 object-epochs of the same orbits.\n")
     return rows, notes

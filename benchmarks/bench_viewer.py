@@ -131,7 +131,7 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one cold load, 2 s per scenario")
-    parser.add_argument("--catalog", help="MPC CometEls.txt (default: the shared 2024-09-07 file)")
+    parser.add_argument("--catalog", help="MPC CometEls.txt (default: $ENCKE_CATALOG, else the shared 2024-09-07 file)")
     parser.add_argument("--out-dir", help="write bench_viewer.json and .txt here")
     args = parser.parse_args()
     main(quick=args.quick, out_dir=args.out_dir, catalog=args.catalog)

@@ -59,9 +59,9 @@ def live_viewer(catalog: str | os.PathLike | None = None, *, warm: bool = True):
     import httpx
     from playwright.sync_api import sync_playwright
 
-    catalog = Path(catalog) if catalog else DEFAULT_CATALOG
+    catalog = Path(catalog or os.environ.get("ENCKE_CATALOG") or DEFAULT_CATALOG)
     if not catalog.is_file():
-        raise SystemExit(f"no catalog at {catalog}; pass --catalog PATH")
+        raise SystemExit(f"no catalog at {catalog}; pass --catalog PATH or set ENCKE_CATALOG")
     if not STATIC_INDEX.is_file():
         raise SystemExit(f"{STATIC_INDEX} is missing: build the viewer with `cd clients/web && npm ci && npm run build`")
     if not Path(CHROMIUM).is_file():

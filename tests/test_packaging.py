@@ -37,7 +37,8 @@ def test_built_wheel_installs_and_imports_outside_the_source_tree(tmp_path):
     (wheel,) = dist.glob("encke-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in ("encke/__init__.py", "encke/engine/elements.py", "encke/engine/catalog/__init__.py",
-                     "encke/server/__init__.py", "encke/client/cli.py"):
+                     "encke/server/__init__.py", "encke/server/wire.py", "encke/client/cli.py", "encke/sbdb.py",
+                     "encke/engine/catalog/data/CometEls-2026-01-03.txt"):
         assert required in names, f"{required} missing from {wheel.name}"
     if (ROOT / "server" / "static" / "index.html").exists():
         assert "encke/server/static/index.html" in names, "the built viewer is not in the wheel"
@@ -52,3 +53,28 @@ def test_built_wheel_installs_and_imports_outside_the_source_tree(tmp_path):
     assert out.stdout.splitlines()[0].startswith(str(site)), out.stdout
     out = subprocess.run([sys.executable, "-m", "encke", "--help"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert out.returncode == 0 and "usage: encke" in out.stdout
+
+    # the embedded catalog is read from the installed package, with nothing configured
+    env.pop("ENCKE_CATALOG", None)
+    env["ENCKE_CACHE_DIR"] = str(tmp_path / "cache")
+    probe = "import encke; c = encke.read_comets(); print(len(c)); print(c.source)"
+    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    count, source = out.stdout.splitlines()
+    assert int(count) > 900 and source.startswith(str(site))
+    # `encke bench` from the wheel: no benchmarks/ here, so harness options are refused with the reason
+    out = subprocess.run([sys.executable, "-m", "encke", "bench", "--quick", "--only", "viewer"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True)
+    assert out.returncode == 2 and "source checkout" in out.stderr, out.stderr
+    assert out.stdout.startswith("catalog: the MPC snapshot shipped with encke")
+
+
+def test_public_submodules_import_both_ways():
+    """`import encke.sbdb` works as well as `encke.sbdb`, and both are the same module."""
+    probe = ("import importlib, types, encke\n"
+             "names = [n for n in encke.__all__ if isinstance(getattr(encke, n), types.ModuleType)]\n"
+             "for n in names:\n"
+             "    assert importlib.import_module('encke.' + n) is getattr(encke, n), n\n"
+             "import encke.sbdb, encke.mpc\n"
+             "print(' '.join(names), callable(encke.sbdb.fetch), callable(encke.mpc.fetch_catalog))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert {"mpc", "sbdb"} <= set(out[:-2]) and out[-2:] == ["True", "True"]
