@@ -121,6 +121,8 @@ class SbdbResult:
     M1, K1: the comet total magnitude as SBDB gives it (Horizons' convention, K1 = 2.5 K).
     period_d: the orbital period in days, NaN for an open orbit (SBDB's null).
     notes: what was left out and why. url: the query. raw: the parsed JSON answer.
+    covariance: the solution's covariance.OrbitCovariance (SBDB's labels, epoch and units;
+        sources/sbdb_covariance.py), or None when SBDB gives none (then a note says so).
     """
 
     elements: CometaryElements
@@ -137,6 +139,7 @@ class SbdbResult:
     notes: tuple
     url: str
     raw: dict = dataclasses.field(repr=False)
+    covariance: object = dataclasses.field(default=None, repr=False)  # covariance.OrbitCovariance or None
 
 
 def query_url(designation: str, url: str | None = None) -> str:
@@ -229,6 +232,10 @@ def parse_response(raw: dict, designation: str = "", url: str = "") -> SbdbResul
         K = math.nan
 
     elements = CometaryElements(epoch=epoch, **values)
+    from .sbdb_covariance import parse_covariance  # here: it imports this package's covariance module
+
+    covariance, cov_note = parse_covariance(orbit)
+    notes += [cov_note] if cov_note else []
     return SbdbResult(
         elements=elements,
         sigmas=sigmas,
@@ -244,6 +251,7 @@ def parse_response(raw: dict, designation: str = "", url: str = "") -> SbdbResul
         notes=tuple(notes),
         url=url,
         raw=raw,
+        covariance=covariance,
     )
 
 
