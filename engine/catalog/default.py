@@ -40,6 +40,12 @@ class CatalogChoice:
     origin: str
     date: dt.datetime
 
+    @property
+    def label(self) -> str:
+        """A short public name of the source, e.g. for /api/health: no folder names."""
+        return {"snapshot": "MPC snapshot shipped with encke", "download": "MPC download"}.get(
+            self.origin, self.path.name)
+
     def describe(self) -> str:
         """One line for logs, banners and /api/health."""
         day = self.date.strftime("%Y-%m-%d")
