@@ -14,8 +14,8 @@ digit. The base is ``DEFAULT_URL``, or the full endpoint URL in $ENCKE_SBDB_URL 
 What the API answers, and what this module makes of it:
 - 200 with ``object`` and ``orbit``: the result. Elements come from ``orbit.elements`` (e, q,
   i, om, w, tp) at ``orbit.epoch``; their units are checked against each entry's ``units``
-  field (au, deg, TDB) rather than assumed. The Marsden parameters A1, A2, A3 (au/d^2) and DT
-  (d) come from ``orbit.model_pars`` when the solution has them, else they are zero. Other
+  field (au, deg, and TDB or JED, its label before API v1.3) rather than assumed. The Marsden
+  parameters A1, A2, A3 (au/d^2) and DT (d) come from ``orbit.model_pars`` when the solution has them, else they are zero. Other
   model parameters (S0, the centre-of-light offset; non-standard g(r) constants) are not part
   of encke's force model: they are left out and named in ``notes``.
 - 300 with ``list`` (entries with ``pdes`` and ``name``): several objects match: SbdbAmbiguous.
@@ -53,17 +53,20 @@ URL_ENV = "ENCKE_SBDB_URL"
 DEFAULT_MAX_AGE_S = 86_400.0
 _MEMORY_ENTRIES = 256
 
-# SBDB element name -> (CometaryElements field, the unit SBDB must state, factor to engine units).
+# SBDB element name -> (CometaryElements field, the unit labels SBDB writes for it, factor to
+# engine units). Every label any API version used is accepted: the time of perihelion is "TDB"
+# since v1.3 and was "JED" (Julian Ephemeris Date, the same TDB Julian date) before, as in a
+# recorded v1.0 answer (issue 16).
 _ELEMENTS = {
-    "q": ("q", "au", 1.0),
-    "e": ("e", None, 1.0),
-    "i": ("i", "deg", math.pi / 180.0),
-    "om": ("node", "deg", math.pi / 180.0),
-    "w": ("argp", "deg", math.pi / 180.0),
-    "tp": ("tp", "TDB", 1.0),
+    "q": ("q", ("au",), 1.0),
+    "e": ("e", (None,), 1.0),
+    "i": ("i", ("deg",), math.pi / 180.0),
+    "om": ("node", ("deg",), math.pi / 180.0),
+    "w": ("argp", ("deg",), math.pi / 180.0),
+    "tp": ("tp", ("TDB", "JED"), 1.0),
 }
 # Marsden, Sekanina and Yeomans (1973) parameters encke integrates, with their SBDB units.
-_NONGRAV = {"A1": "au/d^2", "A2": "au/d^2", "A3": "au/d^2", "DT": "d"}
+_NONGRAV = {"A1": ("au/d^2",), "A2": ("au/d^2",), "A3": ("au/d^2",), "DT": ("d",)}
 
 
 class SbdbError(Exception):
@@ -314,12 +317,11 @@ def _raise_for_message(raw, designation: str) -> None:
         raise SbdbHttpError(f"SBDB look-up of {designation!r} failed: {message} (code {code})", designation, status)
 
 
-def _check_unit(entry: dict, expected: str | None, where: str, designation: str) -> None:
+def _check_unit(entry: dict, accepted: tuple, where: str, designation: str) -> None:
     units = entry.get("units")
-    if units != expected:
-        raise SbdbFormatError(
-            f"SBDB {where} for {designation!r} is in {units!r}, expected {expected!r}", designation
-        )
+    if units not in accepted:
+        expected = repr(accepted[0]) if len(accepted) == 1 else "one of " + ", ".join(map(repr, accepted))
+        raise SbdbFormatError(f"SBDB {where} for {designation!r} is in {units!r}, expected {expected}", designation)
 
 
 def _number(value, where: str, designation: str) -> float:
