@@ -15,9 +15,10 @@ What the API answers, and what this module makes of it:
 - 200 with ``object`` and ``orbit``: the result. Elements come from ``orbit.elements`` (e, q,
   i, om, w, tp) at ``orbit.epoch``; their units are checked against each entry's ``units``
   field (au, deg, and TDB or JED, its label before API v1.3) rather than assumed. The Marsden
-  parameters A1, A2, A3 (au/d^2) and DT (d) come from ``orbit.model_pars`` when the solution has them, else they are zero. Other
-  model parameters (S0, the centre-of-light offset; non-standard g(r) constants) are not part
-  of encke's force model: they are left out and named in ``notes``.
+  parameters A1, A2, A3 (au/d^2) and DT (d) come from ``orbit.model_pars`` when the solution
+  has them, else they are zero. Other model parameters (S0, the centre-of-light offset;
+  non-standard g(r) constants) are not part of encke's force model: they are left out and
+  named in ``notes``.
 - 300 with ``list`` (entries with ``pdes`` and ``name``): several objects match: SbdbAmbiguous.
 - "specified object was not found" (HTTP 404, or 200 from older servers): SbdbNotFound.
 - Hyperbolic orbits have ``per`` (the period) and ``ad`` (aphelion) null: ``period_d`` is NaN.
