@@ -70,11 +70,9 @@ def test_built_wheel_installs_and_imports_outside_the_source_tree(tmp_path):
 
 def test_public_submodules_import_both_ways():
     """`import encke.sbdb` works as well as `encke.sbdb`, and both are the same module."""
-    probe = ("import importlib, types, encke\n"
-             "names = [n for n in encke.__all__ if isinstance(getattr(encke, n), types.ModuleType)]\n"
-             "for n in names:\n"
-             "    assert importlib.import_module('encke.' + n) is getattr(encke, n), n\n"
-             "import encke.sbdb, encke.mpc\n"
-             "print(' '.join(names), callable(encke.sbdb.fetch), callable(encke.mpc.fetch_catalog))")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
-    assert {"mpc", "sbdb"} <= set(out[:-2]) and out[-2:] == ["True", "True"]
+    for first, then in (("import encke.{0} as m", "encke.{0}"), ("import encke; m = encke.{0}", "encke.{0}")):
+        for name in ("sbdb", "mpc"):
+            probe = (f"{first.format(name)}\nimport encke, encke.engine.sources.{name} as real\n"
+                     f"import encke.{name}\nprint(m is real is {then.format(name)})")
+            out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+            assert out.stdout.strip() == "True", (name, first)
