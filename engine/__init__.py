@@ -7,6 +7,10 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
+from . import compilation_cache  # noqa: E402
+
+compilation_cache.enable_by_default()  # later processes compile nothing they have seen
+
 from .elements import CometaryElements  # noqa: E402
 
 __all__ = ["CometaryElements"]
