@@ -35,8 +35,7 @@ from . import batching, frames
 from .constants import GM_SUN
 from .elements import CometaryElements
 from .errors import InvalidInput
-from .kepler import perifocal_state
-from .stumpff import stumpff
+from .kepler import perifocal_state, stumpff
 from .validate import check_elements, check_frame, check_mu
 
 # Below this eccentricity the orbit is treated as circular (perihelion direction undefined);

@@ -14,8 +14,8 @@ Model (each term documented at its function):
 Time-delay approximation (design decision). The delayed sublimation law needs the comet's
 heliocentric distance at t - DT. An exact value would need the integrated trajectory's past
 (or future, for DT < 0), which a one-step method does not keep. We instead take a two-body
-(Sun only, GM_sun) Kepler step of -DT from the current heliocentric state: universal variables
-with a fixed number of Laguerre-Conway iterations. For the DT values published for comets
+(Sun only, GM_sun) Kepler step of -DT from the current heliocentric state (kepler.state_after,
+the engine's one universal-variable solver). For the DT values published for comets
 (|DT| up to ~100 days) the planets perturb r(t - DT) by far less than the sublimation law's own
 uncertainty, and g(r) enters the force only as a scale factor of the (small) A1..A3 terms.
 """
@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import jax.numpy as jnp
 
-from . import constants
+from . import constants, kepler
 
 
 class NonGravLaw(NamedTuple):
@@ -67,10 +67,9 @@ def point_masses(x, body_pos, gm, limits):
     x: (3,), body_pos: (K, 3), gm: (K,) as in `newtonian`; limits: (K,) au (+inf ignores a
     body). Returns (a (3,) au/day^2, min_k |x - body_k| / limit_k): a ratio below 1 means a
     closer approach than allowed. The ratio is the square root of the least r^2 / limit^2: one
-    root per particle, not one root and one division per body (about 1% of an N-body run).
-    The bodies stay one (K, 3) array: summed body by body as scalars (an unrolled loop over
-    K), 1,000 comets over 10 years took 0.43 s instead of 0.23 s, and with the bodies' positions
-    as a tuple of (3,) arrays 0.37 s (XLA's CPU backend, interleaved runs).
+    root per particle, not one root and one division per body. The bodies stay one (K, 3)
+    array: an unrolled loop over K or a tuple of (3,) arrays was slower under XLA's CPU
+    backend (docs/performance.md).
     """
     d = body_pos - x
     r2 = jnp.sum(d * d, axis=-1)
@@ -97,57 +96,10 @@ def sun_relativity(r, v, gm_sun):
 def sublimation_g(r, law: NonGravLaw = NonGravLaw()):
     """Marsden et al. (1973) g(r), dimensionless (1.0 at r = 1 au for the standard law). r in au."""
     # alpha s^-m (1 + s^n)^-k through exp and log, which XLA vectorises on CPU (a float `**`
-    # is a scalar libm pow per lane: three of them were a tenth of the N-body run time).
+    # is a scalar libm pow per lane; docs/performance.md).
     # log(1 + x) rather than log1p: its absolute error stays ~1e-16, a relative error of g.
     log_s = jnp.log(r / law.r0)
     return law.alpha * jnp.exp(-law.m * log_s - law.k * jnp.log(1.0 + jnp.exp(law.n * log_s)))
-
-
-def _stumpff(z):
-    """Stumpff c2(z), c3(z) for any real z; series near 0 where the closed forms cancel."""
-    small = jnp.abs(z) < 1e-3
-    zs = jnp.where(small, 1.0, z)  # keeps the unused branch finite (no NaN in gradients/selects)
-    sp = jnp.sqrt(jnp.abs(zs))
-    c2_pos = (1.0 - jnp.cos(sp)) / zs
-    c3_pos = (sp - jnp.sin(sp)) / (zs * sp)
-    c2_neg = (jnp.cosh(sp) - 1.0) / (-zs)
-    c3_neg = (jnp.sinh(sp) - sp) / (-zs * sp)
-    c2 = jnp.where(zs > 0, c2_pos, c2_neg)
-    c3 = jnp.where(zs > 0, c3_pos, c3_neg)
-    # Taylor series: c2 = 1/2! - z/4! + z^2/6! - z^3/8!, c3 = 1/3! - z/5! + z^2/7! - z^3/9!;
-    # truncation below 1e-3^4/10! ~ 3e-19.
-    c2_ser = 1.0 / 2 - z / 24 + z * z / 720 - z**3 / 40320
-    c3_ser = 1.0 / 6 - z / 120 + z * z / 5040 - z**3 / 362880
-    return jnp.where(small, c2_ser, c2), jnp.where(small, c3_ser, c3)
-
-
-def two_body_distance(r_vec, v_vec, dt, mu, iterations: int = 12):
-    """Distance |r(t + dt)| (au) of a two-body orbit from its state at t.
-
-    r_vec, v_vec: (3,) position (au) and velocity (au/day) relative to the central body;
-    dt: days (either sign); mu: au^3/day^2. Universal-variable Kepler equation (Vallado,
-    "Fundamentals of Astrodynamics", algorithm 8) solved with a fixed number of Laguerre-Conway
-    iterations (Conway 1986), which converge from a crude start for every conic. Used for the
-    non-gravitational time delay; accurate to ~1e-12 relative for |dt| up to several orbital
-    timescales.
-    """
-    r0 = jnp.sqrt(jnp.dot(r_vec, r_vec))
-    sqmu = jnp.sqrt(mu)
-    sigma = jnp.dot(r_vec, v_vec) / sqmu  # r0 * vr0 / sqrt(mu)
-    alpha = 2.0 / r0 - jnp.dot(v_vec, v_vec) / mu
-    chi = sqmu * dt / r0
-    n = 5.0
-    for _ in range(iterations):
-        z = alpha * chi * chi
-        c2, c3 = _stumpff(z)
-        f = sigma * chi * chi * c2 + (1.0 - alpha * r0) * chi**3 * c3 + r0 * chi - sqmu * dt
-        fp = sigma * chi * (1.0 - z * c3) + (1.0 - alpha * r0) * chi * chi * c2 + r0  # = r > 0
-        fpp = sigma * (1.0 - z * c2) + (1.0 - alpha * r0) * chi * (1.0 - z * c3)
-        disc = jnp.sqrt(jnp.abs((n - 1.0) ** 2 * fp * fp - n * (n - 1.0) * f * fpp))
-        chi = chi - n * f / (fp + jnp.sign(fp) * disc)
-    z = alpha * chi * chi
-    c2, c3 = _stumpff(z)
-    return sigma * chi * (1.0 - z * c3) + (1.0 - alpha * r0) * chi * chi * c2 + r0
 
 
 def nongrav(r, v, params: NonGravParams, gm_sun, law: NonGravLaw = NonGravLaw(), delay: bool = True):
@@ -164,7 +116,8 @@ def nongrav(r, v, params: NonGravParams, gm_sun, law: NonGravLaw = NonGravLaw(),
     n_hat = h / jnp.sqrt(jnp.dot(h, h))
     t_hat = jnp.cross(n_hat, r_hat)
     if delay:
-        r_delayed = jnp.where(params.DT == 0.0, rn, two_body_distance(r, v, -params.DT, gm_sun))
+        r_past, _, _ = kepler.state_after(r, v, -params.DT, gm_sun)
+        r_delayed = jnp.where(params.DT == 0.0, rn, jnp.sqrt(jnp.dot(r_past, r_past)))
     else:
         r_delayed = rn
     g = sublimation_g(r_delayed, law)

@@ -1,67 +1,145 @@
-"""Two-body motion from perihelion in universal variables: one lane = one object at one time.
+"""The engine's one two-body core: universal variables, one Stumpff function, one solver.
 
 Every conic is handled by one formulation (Bate, Mueller and White 1971, ch. 4; Danby,
-"Fundamentals of Celestial Mechanics", sec. 6.9). The object starts at perihelion, r0 = q with
-zero radial velocity, so with alpha = 1/a = (1 - e)/q (0 for a parabola, < 0 for a hyperbola)
-and z = alpha chi^2 the universal Kepler equation and its derivatives are
+"Fundamentals of Celestial Mechanics", sec. 6.9; Vallado, "Fundamentals of Astrodynamics",
+algorithm 8). For a start at distance r0 with sigma = r0 . v0 / sqrt(mu), alpha = 1/a
+(0 for a parabola, < 0 for a hyperbola) and z = alpha chi^2 the universal Kepler equation is
 
-    F(chi)   = q chi + e chi^3 c3(z) - sqrt(mu) dt = 0
-    F'(chi)  = q + e chi^2 c2(z)          = r            (> 0, so the root is unique)
-    F''(chi) = e chi (1 - z c3(z))        = r . v / sqrt(mu)
+    F(chi)   = r0 chi + sigma chi^2 c2(z) + (1 - alpha r0) chi^3 c3(z) - sqrt(mu) dt = 0
+    F'(chi)  = r0 + sigma chi (1 - z c3) + (1 - alpha r0) chi^2 c2      = r   (> 0: one root)
+    F''(chi) = sigma (1 - z c2) + (1 - alpha r0) chi (1 - z c3)
 
-and the perifocal state (x toward perihelion, y along the motion at perihelion) is
+Two entry points share the Stumpff functions, the residual test and the iteration:
+- `perifocal_state(q, e, alpha, dt, sqrt_mu)`: FROM PERIHELION (r0 = q, sigma = 0,
+  1 - alpha q = e), the catalog's case: every object at every epoch. Its state is written
+  so that no term cancels against dt (g = q chi (1 - z c3) / sqrt(mu)):
+      x  = q - chi^2 c2,                    y  = sqrt(q (1 + e)) chi (1 - z c3)
+      vx = -sqrt(mu) chi (1 - z c3) / r,    vy = sqrt(mu q (1 + e)) (1 - z c2) / r
+- `state_after(r0, v0, dt, mu)`: FROM A STATE VECTOR, for short steps from an integrated
+  state (light time in lighttime.py, the non-gravitational time delay in forces.py), through
+  the Lagrange f and g functions.
 
-    x  = q - chi^2 c2,                    y  = sqrt(q (1 + e)) chi (1 - z c3)
-    vx = -sqrt(mu) chi (1 - z c3) / r,    vy = sqrt(mu q (1 + e)) (1 - z c2) / r
-
-(the f and g functions with r0 = q P, v0 = sqrt(mu (1 + e) / q) Q, rewritten so that no term
-cancels against dt; e.g. g = dt - chi^3 c3 / sqrt(mu) = q chi (1 - z c3) / sqrt(mu)).
-
-Design decisions, for speed without silent error:
-- Elliptic times are reduced modulo the period first, so chi stays within one revolution
-  (|E| <= pi; iterates are clamped to |E| <= 1.1 pi) over +/-1000 years and more. That keeps
-  every elliptic z inside the range where Stumpff's series is summed (stumpff.py), so no lane
-  pays for a sin or cos.
-- Transcendentals are kept to those XLA vectorises on CPU (exp, log, sqrt, division): the
-  cube root of the starter is a bit trick plus Halley steps, asinh is written with log.
-  Measured single-threaded on this project's 2-core machine: ~160 ns per object-epoch for
-  the whole grid kernel (starter ~18 ns, each Stumpff evaluation ~15 ns).
-- The starter is Mikkola's cubic approximation (Mikkola 1987, Celest. Mech. 40, 329), in its
-  elliptic and hyperbolic forms, rescaled to chi (chi = E / sqrt(alpha), H / sqrt(-alpha))
-  so that it stays finite as alpha -> 0 and is exact (Barker) for e = 1. Near-parabolic lanes
-  therefore start as well as any other.
-- Then a fixed number (ITERATIONS = 2) of Laguerre-Conway steps (Conway 1986, Celest. Mech.
-  39, 199), which converge from poor starts and cubically near the root. These are unrolled,
-  so XLA fuses them into one loop over lanes with nothing written to memory in between. Two
-  is the smallest count that meets the residual test on every one of 200,000 random lanes
-  in every regime, e up to 100 and +/-1000 years (tests/engine/test_kepler.py checks the
-  worst lane, and that one step fewer does not suffice).
-- The evaluation that gives c2, c3 for the state also gives the residual F. A lane whose
-  |F| exceeds RESIDUAL_RTOL times the size of the terms of F gets more steps in a
-  `while_loop` (under vmap: while any lane needs them, masked per lane), up to MAX_EXTRA.
-  A lane still above it is reported as not converged; it is never returned silently wrong.
+Why these choices (timings: docs/performance.md, "Engine design measurements"):
+- Stumpff's c2, c3 are a fixed 16-term Maclaurin series (Horner) for |z| <= POLY_LIMIT: no
+  cancellation at z = 0, where the closed forms lose every digit, and only fused
+  multiply-adds, which XLA vectorises on CPU (sin and cos are scalar libm calls there). The
+  closed forms serve only |z| > POLY_LIMIT (hyperbolic through one exponential, elliptic with
+  the half-angle numerator 2 sin^2(s/2), which does not cancel). Every branch is computed
+  with harmless substitutes where a lane does not take it, so no NaN or inf appears.
+- Elliptic times are reduced modulo the period first, so chi stays within one revolution.
+  From perihelion that is |E| <= pi (iterates clamped to 1.1 pi), inside the series' range,
+  so no catalog lane pays for a sin or cos.
+- The perihelion starter is Mikkola's cubic (Mikkola 1987, Celest. Mech. 40, 329), rescaled
+  to chi so that it stays finite as alpha -> 0 and is exact (Barker) for e = 1; the
+  state-vector starter is chi = sqrt(mu) dt / r0, close for the short steps it serves.
+- Then ITERATIONS unrolled Laguerre-Conway steps (Conway 1986, Celest. Mech. 39, 199), which
+  converge from poor starts and cubically near the root. Two suffice from Mikkola's start on
+  200,000 random lanes in every regime (tests/engine/test_kepler.py checks that one fewer
+  does not). A lane whose |F| still exceeds RESIDUAL_RTOL times the size of F's terms gets
+  more steps in a `while_loop` (masked per lane under vmap), up to MAX_EXTRA; a lane still
+  above it is reported as not converged, never returned silently wrong.
 """
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-
-from .stumpff import stumpff
+import numpy as np
 
 ITERATIONS = 2
 MAX_EXTRA = 40
 # A converged F is at the rounding level of its largest term (~1e-16); 1e-12 of it is a time
 # error of 1e-12 |dt|, far below the 1e-10 relative accuracy the engine promises.
 RESIDUAL_RTOL = 1e-12
-_LC_N = 5.0  # Laguerre-Conway degree; Conway found 5 robust for every e.
+LAGUERRE_DEGREE = 5.0  # Conway found n = 5 robust for every eccentricity
 TWO_PI = 2.0 * math.pi
-
-
 # Beyond this many revolutions the float64 time since perihelion no longer fixes the phase
 # (its ulp reaches 1e-6 of a period): such lanes are reported as not converged.
 MAX_REVOLUTIONS = 1e9
+
+# ---- Stumpff functions ----------------------------------------------------------------------
+#   c2(z) = (1 - cos sqrt z) / z,         c3(z) = (sqrt z - sin sqrt z) / z^(3/2)         (z > 0)
+#   c2(z) = (cosh sqrt -z - 1) / (-z),    c3(z) = (sinh sqrt -z - sqrt -z) / (-z)^(3/2)   (z < 0)
+#   c2(0) = 1/2,                          c3(0) = 1/6
+POLY_LIMIT = 12.0
+# The series c2 = sum (-z)^k/(2k+2)!, c3 = sum (-z)^k/(2k+3)! truncated after SERIES_TERMS
+# terms is below 1e-17 relative at |z| = 12; for z > 0 its cancelling terms are at most ~3x the
+# result (a few ulps). For z < 0 nothing cancels, and it stays below 1e-17 down to z = -20.
+SERIES_TERMS = 16
+HYPERBOLIC_SERIES_LIMIT = 20.0
+# Reciprocal factorials for Horner's rule, highest order first.
+_C2_COEFFS = tuple((-1.0) ** k / math.factorial(2 * k + 2) for k in reversed(range(SERIES_TERMS)))
+_C3_COEFFS = tuple((-1.0) ** k / math.factorial(2 * k + 3) for k in reversed(range(SERIES_TERMS)))
+# sqrt(-z) is clamped here: exp(s/2) overflows float64 near s = 1419. A physical solution
+# never comes close (it would need a hyperbolic mean anomaly of about e^700).
+_MAX_HYPERBOLIC_S = 1400.0
+
+
+def _horner(coeffs, z):
+    acc = jnp.full_like(z, coeffs[0])
+    for c in coeffs[1:]:
+        acc = acc * z + c
+    return acc
+
+
+def stumpff(z, trig: bool = True, hyperbolic: bool = True):
+    """(c2(z), c3(z)) for an array z of any shape (float64), to a few ulps for every z.
+
+    The flags are static promises by the caller, to skip branches that `where` would otherwise
+    evaluate on every lane: trig=False when z <= POLY_LIMIT (the perihelion solver's elliptic
+    lanes); hyperbolic=False (implies trig=False) when z >= -HYPERBOLIC_SERIES_LIMIT too, so
+    the series serves every lane (see needs_hyperbolic_branch).
+    """
+    z = jnp.asarray(z)
+    if not hyperbolic:
+        return _horner(_C2_COEFFS, z), _horner(_C3_COEFFS, z)
+    in_poly = jnp.abs(z) <= POLY_LIMIT
+    z_poly = jnp.where(in_poly, z, 0.0)
+    c2 = _horner(_C2_COEFFS, z_poly)
+    c3 = _horner(_C3_COEFFS, z_poly)
+
+    # z < -POLY_LIMIT: cosh s - 1 = 2 sinh^2(s/2), sinh s = 2 sinh(s/2) cosh(s/2), one exp.
+    minus_z = jnp.where(z < -POLY_LIMIT, -z, POLY_LIMIT)
+    s = jnp.minimum(jnp.sqrt(minus_z), _MAX_HYPERBOLIC_S)
+    exp_half = jnp.exp(0.5 * s)
+    inv = 1.0 / exp_half
+    sinh_half = 0.5 * (exp_half - inv)
+    c2 = jnp.where(in_poly, c2, 2.0 * sinh_half * sinh_half / minus_z)
+    c3 = jnp.where(in_poly, c3, (sinh_half * (exp_half + inv) - s) / (minus_z * s))
+    if not trig:
+        return c2, c3
+    # z > POLY_LIMIT: 1 - cos s = 2 sin^2(s/2), sin s = 2 sin(s/2) cos(s/2).
+    z_ell = jnp.where(z > POLY_LIMIT, z, POLY_LIMIT)
+    s_ell = jnp.sqrt(z_ell)
+    sin_half, cos_half = jnp.sin(0.5 * s_ell), jnp.cos(0.5 * s_ell)
+    c2_ell = 2.0 * sin_half * sin_half / z_ell
+    c3_ell = (s_ell - 2.0 * sin_half * cos_half) / (z_ell * s_ell)
+    return jnp.where(z > POLY_LIMIT, c2_ell, c2), jnp.where(z > POLY_LIMIT, c3_ell, c3)
+
+
+# ---- the universal Kepler equation ----------------------------------------------------------
+class Start(NamedTuple):
+    """The start of a two-body problem in universal variables: r0 (au); sigma = r0 . v0 /
+    sqrt(mu) (au^1/2), or None for a start at perihelion (a static zero: its terms are left
+    out); ecc_term = 1 - alpha r0 (e at perihelion); alpha = 1/a (1/au)."""
+
+    r0: jax.Array
+    sigma: jax.Array | None
+    ecc_term: jax.Array
+    alpha: jax.Array
+
+
+class Evaluation(NamedTuple):
+    """Stumpff values at chi, F and its first two derivatives, and the residual test."""
+
+    c2: jax.Array
+    c3: jax.Array
+    residual: jax.Array  # F(chi), au^1.5 (sqrt(mu) times a time)
+    distance: jax.Array  # F'(chi) = r, au
+    curvature: jax.Array  # F''(chi)
+    converged: jax.Array
 
 
 def reduce_time(alpha, dt, sqrt_mu):
@@ -75,12 +153,76 @@ def reduce_time(alpha, dt, sqrt_mu):
     return reduced, (alpha <= 0) | (jnp.abs(revolutions) <= MAX_REVOLUTIONS)
 
 
-def _cbrt(x):
-    """Cube root of x in [1e-90, 1e90] (clipped) to ~1e-14 relative, in plain arithmetic that XLA vectorises.
+def _evaluate(start: Start, target, chi, trig, hyperbolic) -> Evaluation:
+    """F, F', F'' at chi for sqrt(mu) dt = target, with the residual test."""
+    chi2 = chi * chi
+    z = start.alpha * chi2
+    c2, c3 = stumpff(z, trig=trig, hyperbolic=hyperbolic)
+    cubic_term = start.ecc_term * chi2 * chi * c3
+    one_minus_zc3 = 1.0 - z * c3
+    if start.sigma is None:  # from perihelion: the same sums without the sigma terms
+        f0 = start.r0 * chi + cubic_term - target
+        f1 = start.r0 + start.ecc_term * chi2 * c2
+        f2 = start.ecc_term * chi * one_minus_zc3
+        scale = start.r0 * jnp.abs(chi) + jnp.abs(cubic_term) + jnp.abs(target)
+    else:
+        sigma_term = start.sigma * chi2 * c2
+        f0 = start.r0 * chi + sigma_term + cubic_term - target
+        f1 = start.r0 + start.sigma * chi * one_minus_zc3 + start.ecc_term * chi2 * c2
+        f2 = start.sigma * (1.0 - z * c2) + start.ecc_term * chi * one_minus_zc3
+        scale = start.r0 * jnp.abs(chi) + jnp.abs(sigma_term) + jnp.abs(cubic_term) + jnp.abs(target)
+    return Evaluation(c2, c3, f0, f1, f2, jnp.abs(f0) <= RESIDUAL_RTOL * scale)
 
-    (jnp.cbrt is a scalar libm call per lane on CPU, a sixth of the whole solve.) Kahan's
-    exponent-thirding bit trick gives ~5%, and two Halley steps y (y^3 + 2x)/(2y^3 + x), which
-    converge cubically, take that to 1e-4 and then below 1e-12: ample for a starter.
+
+def _laguerre_conway(chi, ev: Evaluation, bound):
+    n = LAGUERRE_DEGREE
+    disc = (n - 1.0) ** 2 * ev.distance * ev.distance - n * (n - 1.0) * ev.residual * ev.curvature
+    new = chi - n * ev.residual / (ev.distance + jnp.sqrt(jnp.abs(disc)))
+    # The elliptic root lies within the bound (time reduced to half a period); clamping an
+    # overshoot back keeps z in the Stumpff range the caller promised and the iteration converging.
+    return jnp.clip(new, -bound, bound)
+
+
+def _iterate(start: Start, target, chi, bound, iterations, max_extra, trig, hyperbolic):
+    """The one solver: `iterations` unrolled Laguerre-Conway steps from chi, then more on the
+    lanes whose residual test fails, up to max_extra. Returns (chi, Evaluation at chi)."""
+    ev = _evaluate(start, target, chi, trig, hyperbolic)
+    for _ in range(iterations):  # unrolled: XLA fuses them, nothing is written in between
+        chi = _laguerre_conway(chi, ev, bound)
+        ev = _evaluate(start, target, chi, trig, hyperbolic)
+
+    def needs_more(carry):
+        _, ev, k = carry
+        return jnp.any(~ev.converged) & (k < max_extra)
+
+    def more(carry):
+        chi, ev, k = carry
+        new_chi = _laguerre_conway(chi, ev, bound)
+        new_ev = _evaluate(start, target, new_chi, trig, hyperbolic)
+        done = ev.converged
+        chi = jnp.where(done, chi, new_chi)
+        ev = jax.tree_util.tree_map(lambda old, new: jnp.where(done, old, new), ev, new_ev)
+        return chi, ev, k + 1
+
+    if max_extra > 0:
+        chi, ev, _ = jax.lax.while_loop(needs_more, more, (chi, ev, 0))
+    return chi, ev
+
+
+def _elliptic_bound(alpha, max_anomaly):
+    """Largest |chi| allowed while iterating: an eccentric-anomaly change of max_anomaly on
+    ellipses, none otherwise."""
+    safe = jnp.where(alpha > 0, alpha, 1.0)
+    return jnp.where(alpha > 0, max_anomaly / jnp.sqrt(safe), jnp.inf)
+
+
+# ---- entry point 1: from perihelion ---------------------------------------------------------
+def _cbrt(x):
+    """Cube root of x in [1e-90, 1e90] (clipped) to ~1e-14 relative, in plain arithmetic.
+
+    jnp.cbrt is a scalar libm call per lane on CPU. Kahan's exponent-thirding bit trick gives
+    ~5%, and two Halley steps y (y^3 + 2x)/(2y^3 + x), which converge cubically, take that to
+    1e-4 and then below 1e-12: ample for a starter.
     """
     x = jnp.clip(x, 1e-90, 1e90)  # the bit trick and y^3 stay in range (callers need far less)
     bits = jax.lax.bitcast_convert_type(x, jnp.int64)
@@ -133,8 +275,6 @@ def needs_hyperbolic_branch(q, e, max_abs_dt, mu):
     stumpff(hyperbolic=False), whose series stays accurate to z = -20: every ellipse and
     parabola, and near-parabolic hyperbolas over decades. The rest need the exp branch.
     """
-    import numpy as np
-
     q, e, max_abs_dt = (np.asarray(a, dtype=np.float64) for a in (q, e, max_abs_dt))
     with np.errstate(all="ignore"):
         alpha = (1.0 - e) / q
@@ -143,67 +283,18 @@ def needs_hyperbolic_branch(q, e, max_abs_dt, mu):
     return (alpha < 0) & ~(h_bound < 3.0)
 
 
-def _elliptic_bound(alpha):
-    """Largest |chi| allowed while iterating: |E| <= 1.1 pi on ellipses, none otherwise."""
-    safe = jnp.where(alpha > 0, alpha, 1.0)
-    return jnp.where(alpha > 0, 1.1 * math.pi / jnp.sqrt(safe), jnp.inf)
-
-
-def _evaluate(q, e, alpha, dt, sqrt_mu, chi, hyperbolic=True):
-    """Stumpff values and F, F', F'' at chi, with the residual test."""
-    chi2 = chi * chi
-    z = alpha * chi2
-    c2, c3 = stumpff(z, trig=False, hyperbolic=hyperbolic)
-    e_chi3_c3 = e * chi2 * chi * c3
-    target = sqrt_mu * dt
-    f0 = q * chi + e_chi3_c3 - target
-    f1 = q + e * chi2 * c2
-    f2 = e * chi * (1.0 - z * c3)
-    scale = q * jnp.abs(chi) + jnp.abs(e_chi3_c3) + jnp.abs(target)
-    converged = jnp.abs(f0) <= RESIDUAL_RTOL * scale
-    return (c2, c3, f0, f1, f2, converged)
-
-
-def _laguerre_conway(chi, ev, bound):
-    _, _, f0, f1, f2, _ = ev
-    disc = (_LC_N - 1.0) ** 2 * f1 * f1 - _LC_N * (_LC_N - 1.0) * f0 * f2
-    new = chi - _LC_N * f0 / (f1 + jnp.sqrt(jnp.abs(disc)))
-    # The elliptic root lies within |E| <= pi (time reduced to half a period); clamping an
-    # overshoot back keeps z inside the Stumpff series' range and the iteration converging.
-    return jnp.clip(new, -bound, bound)
-
-
 def solve(q, e, alpha, dt, sqrt_mu, iterations=ITERATIONS, max_extra=MAX_EXTRA, hyperbolic=True):
-    """Solve the universal Kepler equation for one lane (or elementwise over arrays).
+    """Solve the universal Kepler equation from perihelion, one lane or elementwise.
 
     q (au), e, alpha = (1 - e)/q (1/au), dt (days since perihelion, already reduced),
     sqrt_mu (au^1.5/day). hyperbolic=False: the caller guarantees |z| stays below
-    stumpff.HYPERBOLIC_SERIES_LIMIT (see needs_hyperbolic_branch). Returns (chi, c2, c3, converged).
+    HYPERBOLIC_SERIES_LIMIT (see needs_hyperbolic_branch). Returns (chi, c2, c3, converged).
     """
-    bound = _elliptic_bound(alpha)
+    bound = _elliptic_bound(alpha, 1.1 * math.pi)
     chi = jnp.clip(starter(q, e, alpha, dt, sqrt_mu), -bound, bound)
-    ev = _evaluate(q, e, alpha, dt, sqrt_mu, chi, hyperbolic)
-    for _ in range(iterations):
-        chi = _laguerre_conway(chi, ev, bound)
-        ev = _evaluate(q, e, alpha, dt, sqrt_mu, chi, hyperbolic)
-
-    def needs_more(carry):
-        _, ev, k = carry
-        return jnp.any(~ev[5]) & (k < max_extra)
-
-    def more(carry):
-        chi, ev, k = carry
-        new_chi = _laguerre_conway(chi, ev, bound)
-        new_ev = _evaluate(q, e, alpha, dt, sqrt_mu, new_chi, hyperbolic)
-        keep = ev[5]
-        chi = jnp.where(keep, chi, new_chi)
-        ev = jax.tree_util.tree_map(lambda old, new: jnp.where(keep, old, new), ev, new_ev)
-        return chi, ev, k + 1
-
-    if max_extra > 0:
-        chi, ev, _ = jax.lax.while_loop(needs_more, more, (chi, ev, 0))
-    c2, c3, _, _, _, converged = ev
-    return chi, c2, c3, converged
+    start = Start(q, None, e, alpha)
+    chi, ev = _iterate(start, sqrt_mu * dt, chi, bound, iterations, max_extra, False, hyperbolic)
+    return chi, ev.c2, ev.c3, ev.converged
 
 
 def perifocal_state(q, e, alpha, dt, sqrt_mu, iterations=ITERATIONS, hyperbolic=True):
@@ -227,3 +318,50 @@ def perifocal_state(q, e, alpha, dt, sqrt_mu, iterations=ITERATIONS, hyperbolic=
     vx = -sqrt_mu * w * inv_r
     vy = (sqrt_mu * p_root) * (1.0 - z * c2) * inv_r
     return x, y, vx, vy, converged
+
+
+# ---- entry point 2: from a state vector -----------------------------------------------------
+def _state_starter(start: Start, target):
+    """Initial chi for sqrt(mu) dt = target from an arbitrary start: the smaller in size of
+    target / r0 (chi' = sqrt(mu) / r, exact at the start) and the root of the cubic
+    ecc_term chi^3 / 6 = target (the time law far from the start, exact for a parabola from
+    perihelion). The first alone overshoots badly from close to the Sun (r grows); the second
+    bounds that, and a start below the root is one Laguerre-Conway converges from quickly."""
+    first_order = target / start.r0
+    cubic = jnp.sign(target) * _cbrt(6.0 * jnp.abs(target) / jnp.maximum(jnp.abs(start.ecc_term), 1e-30))
+    return jnp.where(jnp.abs(first_order) < jnp.abs(cubic), first_order, cubic)
+
+
+def state_after(r0, v0, dt, mu, iterations=ITERATIONS, max_extra=MAX_EXTRA):
+    """Two-body state dt days (either sign) after position r0 (3,) au and velocity v0 (3,)
+    au/day relative to the central body of GM mu (au^3/day^2). Every conic, any dt.
+
+    The same Kepler equation, solver and residual test as `perifocal_state`, started from
+    chi = sqrt(mu) dt / |r0| (first order in dt). From an arbitrary point an elliptic chi can
+    sweep an eccentric anomaly up to pi + 2 in half a period (beyond the series' range), so
+    the Stumpff functions keep every branch and iterates are bounded by one revolution.
+    Returns (r (3,), v (3,), converged); the Lagrange coefficients are written without the
+    difference dt - chi^3 c3 / sqrt(mu): g = (r0 chi (1 - z c3) + sigma chi^2 c2) / sqrt(mu).
+    """
+    sqrt_mu = jnp.sqrt(mu)
+    r0_norm = jnp.sqrt(jnp.dot(r0, r0))
+    alpha = 2.0 / r0_norm - jnp.dot(v0, v0) / mu
+    start = Start(r0_norm, jnp.dot(r0, v0) / sqrt_mu, 1.0 - alpha * r0_norm, alpha)
+    dt, representable = reduce_time(alpha, dt, sqrt_mu)
+    bound = _elliptic_bound(alpha, TWO_PI)
+    chi0 = jnp.clip(_state_starter(start, sqrt_mu * dt), -bound, bound)
+    chi, ev = _iterate(start, sqrt_mu * dt, chi0, bound, iterations, max_extra, True, True)
+    # One more step past the residual test: cubic convergence takes chi from 1e-12 to the
+    # rounding level. Light time differences positions a micrometre apart, and the residual
+    # test alone leaves a time error up to RESIDUAL_RTOL |dt| (millimetres over 80 days).
+    chi = _laguerre_conway(chi, ev, bound)
+    ev = _evaluate(start, sqrt_mu * dt, chi, True, True)
+    chi2 = chi * chi
+    z = alpha * chi2
+    f = 1.0 - chi2 * ev.c2 / r0_norm
+    g = (r0_norm * chi * (1.0 - z * ev.c3) + start.sigma * chi2 * ev.c2) / sqrt_mu
+    r = f * r0 + g * v0
+    r_norm = ev.distance
+    f_dot = sqrt_mu / (r_norm * r0_norm) * chi * (z * ev.c3 - 1.0)
+    g_dot = 1.0 - chi2 * ev.c2 / r_norm
+    return r, f_dot * r0 + g_dot * v0, ev.converged & representable

@@ -1,13 +1,13 @@
 """Light time: where the comet was when the light now reaching the observer left it.
 
 The emission time is t - tau with tau = |x_comet(t - tau) - x_obs(t)| / c, all barycentric ICRF
-(NUMERICS.md, "Observer geometry"). It is solved by fixed-point iteration; each step contracts
+(docs/numerics.md, "Observer geometry"). It is solved by fixed-point iteration; each step contracts
 the error by |v_radial| / c (1e-4 for a typical comet, 2e-3 for a sungrazer at perihelion), so
 a handful of iterations reach the last bit of tau.
 
 The comet's state at t - tau is NOT re-integrated with the full force model. The comet is
 propagated (Kepler or N-body) to the requested time t once, and then stepped back by tau with a
-heliocentric two-body step (universal variables, `kepler_step`), while the Sun is stepped back
+heliocentric two-body step (kepler.state_after, universal variables), while the Sun is stepped back
 linearly, x_sun(t - tau) = x_sun(t) - tau v_sun(t). In the barycentric frame the Sun's own
 acceleration then cancels between the two (the heliocentric indirect term the two-body step
 omits is exactly the Sun's acceleration the linear step omits), and what is left out is the
@@ -27,6 +27,7 @@ import jax
 import jax.numpy as jnp
 
 from .constants import C_AU_PER_DAY, GM_SUN
+from .kepler import state_after
 
 # Light-time iteration: stop when tau changes by less than TAU_STEP_DAY (a few ulp of a
 # 0.5-day tau; 2e-16 day of light travel is 5 micrometres), and flag the result unconverged if
@@ -35,63 +36,6 @@ TAU_STEP_DAY = 2.0e-16
 TAU_TOL_DAY = 1.0e-12
 MAX_ITER = 12
 TAYLOR_ITER = 3
-KEPLER_ITER = 30  # Newton's method stops earlier, when chi stops changing (3-4 steps)
-
-
-def _stumpff(z):
-    """Stumpff functions c2(z), c3(z); series for |z| < 0.1 where the closed forms cancel."""
-    small = jnp.abs(z) < 0.1
-    zs = jnp.where(small, z, 0.0)
-    c2_series = 1 / 2 - zs / 24 + zs**2 / 720 - zs**3 / 40320 + zs**4 / 3628800 - zs**5 / 479001600
-    c3_series = 1 / 6 - zs / 120 + zs**2 / 5040 - zs**3 / 362880 + zs**4 / 39916800 - zs**5 / 6227020800
-    zp = jnp.where(z >= 0.1, z, 1.0)
-    sp = jnp.sqrt(zp)
-    c2_ell = (1 - jnp.cos(sp)) / zp
-    c3_ell = (sp - jnp.sin(sp)) / (zp * sp)
-    zn = jnp.where(z <= -0.1, -z, 1.0)
-    sn = jnp.sqrt(zn)
-    c2_hyp = (jnp.cosh(sn) - 1) / zn
-    c3_hyp = (jnp.sinh(sn) - sn) / (zn * sn)
-    c2 = jnp.where(small, c2_series, jnp.where(z > 0, c2_ell, c2_hyp))
-    c3 = jnp.where(small, c3_series, jnp.where(z > 0, c3_ell, c3_hyp))
-    return c2, c3
-
-
-def kepler_step(r0, v0, dt, mu=GM_SUN):
-    """Two-body state after dt days: r0, v0 (3,) au, au/day relative to the central body.
-
-    Universal variables (Bate, Mueller and White 1971, ch. 4; Vallado, Algorithm 8), Newton's
-    method from chi = sqrt(mu) dt / |r0|, which is close for |dt| small next to the orbital time
-    scale r/v: the use here (light time). Valid for every conic. Returns (r, v).
-    """
-    sqmu = jnp.sqrt(mu)
-    rn = jnp.linalg.norm(r0)
-    sigma = jnp.dot(r0, v0) / sqmu  # r0 vr0 / sqrt(mu)
-    alpha = 2.0 / rn - jnp.dot(v0, v0) / mu
-    target = sqmu * dt
-
-    def newton(carry):
-        i, chi, _ = carry
-        z = alpha * chi * chi
-        c2, c3 = _stumpff(z)
-        f = sigma * chi * chi * c2 + (1 - alpha * rn) * chi**3 * c3 + rn * chi - target
-        r = sigma * chi * (1 - z * c3) + (1 - alpha * rn) * chi * chi * c2 + rn
-        return i + 1, chi - f / r, chi
-
-    def more(carry):
-        i, chi, prev = carry
-        return (i < KEPLER_ITER) & (jnp.abs(chi - prev) > 4 * jnp.finfo(jnp.float64).eps * jnp.abs(chi))
-
-    _, chi, _ = jax.lax.while_loop(more, newton, (0, target / rn, jnp.inf))
-    z = alpha * chi * chi
-    c2, c3 = _stumpff(z)
-    f = 1 - chi * chi * c2 / rn
-    g = dt - chi**3 * c3 / sqmu
-    r = f * r0 + g * v0
-    r1 = jnp.linalg.norm(r)
-    fdot = sqmu / (r1 * rn) * chi * (z * c3 - 1)
-    gdot = 1 - chi * chi * c2 / r1
-    return r, fdot * r0 + gdot * v0
 
 
 def emission_state(comet, sun, obs_pos, c=C_AU_PER_DAY):
@@ -106,9 +50,9 @@ def emission_state(comet, sun, obs_pos, c=C_AU_PER_DAY):
     hv = comet[3:] - sun[3:]
 
     def at(tau):
-        hb, hvb = kepler_step(h, hv, -tau)
+        hb, hvb, kepler_ok = state_after(h, hv, -tau, GM_SUN)
         sb = sun[:3] - tau * sun[3:]
-        return hb + sb, hvb + sun[3:], sb
+        return hb + sb, hvb + sun[3:], sb, kepler_ok
 
     # First converge on a cheap model of the comet's motion, a second-order Taylor step with
     # the two-body acceleration (good to jerk tau^3 / 6: centimetres for most comets), then
@@ -131,8 +75,9 @@ def emission_state(comet, sun, obs_pos, c=C_AU_PER_DAY):
         return i + 1, jnp.linalg.norm(state[0] - obs_pos) / c, tau, state
 
     zero = jnp.zeros(3, dtype=tau.dtype)
-    _, tau_next, tau, (xb, vb, sb) = jax.lax.while_loop(cond, body, (0, tau, jnp.inf, (zero, zero, zero)))
+    initial = (0, tau, jnp.inf, (zero, zero, zero, jnp.asarray(True)))
+    _, tau_next, tau, (xb, vb, sb, kepler_ok) = jax.lax.while_loop(cond, body, initial)
     # the returned state is the one evaluated at `tau`; tau_next differs by <= TAU_STEP_DAY
-    converged = jnp.abs(tau_next - tau) <= TAU_TOL_DAY
+    converged = (jnp.abs(tau_next - tau) <= TAU_TOL_DAY) & kepler_ok
     sun_b = jnp.concatenate([sb, sun[3:]])
     return tau, jnp.concatenate([xb, vb]), sun_b, converged

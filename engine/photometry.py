@@ -5,7 +5,7 @@ The MPC convention (MPC "Export Format for Comet Orbits", H and K columns) is
     m = H + 5 log10(delta) + 2.5 K log10(r)
 
 with delta the distance from the observer and r from the Sun, both in au. JPL Horizons writes
-the same law as T-mag = M1 + 5 log10(delta) + k1 log10(r), so Horizons' k1 = 2.5 K (NUMERICS.md;
+the same law as T-mag = M1 + 5 log10(delta) + k1 log10(r), so Horizons' k1 = 2.5 K (docs/numerics.md;
 e.g. the MPC's 2P on 2024-08-16: H = 11.5, K = 6.0, delta = 2.352, r = 3.363 gives 21.2).
 There is no phase term: the total magnitude of a coma is not modelled with one by either source.
 """

@@ -46,7 +46,7 @@ def test_sun_barycentric_state_matches_horizons(shared_data, ephemeris, tol_m):
     """Horizons' SSB-centred minus Sun-centred states are the Sun's barycentric state.
 
     Horizons uses DE441 here, which agrees with DE440 to millimetres over these epochs; DE421's
-    barycentre sits about 110 km away (NUMERICS.md), hence its wider bound.
+    barycentre sits about 110 km away (docs/numerics.md), hence its wider bound.
     """
     eq, ssb = _csv(shared_data, "sun_eq"), _csv(shared_data, "ssb_eq")
     t = ssb.mjd_tdb.values + 2400000.5

@@ -1,7 +1,7 @@
 """Two-body accuracy against SPICE (spiceypy.conics, CSPICE's CONICS/PROP2B) in every regime.
 
 SPICE's conics agrees with a 60-digit reference to 1e-11 relative up to e = 10 and +/-100
-years (NUMERICS.md), so a 1e-10 bound on our difference measures our error.
+years (docs/numerics.md), so a 1e-10 bound on our difference measures our error.
 """
 import math
 import zlib

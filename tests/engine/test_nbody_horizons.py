@@ -29,7 +29,7 @@ def test_halley_de440_through_the_1986_perihelion_within_10_km(halley):
     states, status = nbody.propagate_nbody(el, t, ephemeris="de440")
     assert status[0] == st.OK
     err_km = np.linalg.norm(states[0, :, :3] - ref[:, :3], axis=1) * KM
-    # a careful reference integration reached 3.3 km (NUMERICS.md); measured 3.25 km, 1.0 mm/s
+    # a careful reference integration reached 3.3 km (docs/numerics.md); measured 3.25 km, 1.0 mm/s
     assert err_km.max() < 10.0, err_km.max()
     verr_mm_s = np.linalg.norm(states[0, :, 3:] - ref[:, 3:], axis=1) * M / constants.DAY_S * 1e3
     assert verr_mm_s.max() < 10.0, verr_mm_s.max()
@@ -72,7 +72,7 @@ def _adam_core_objects(shared_data):
     return objects
 
 
-# Known exceptions (NUMERICS.md): 202930 Ivezic has a small steady push of unknown cause
+# Known exceptions (docs/numerics.md): 202930 Ivezic has a small steady push of unknown cause
 # (~170 m in a reference integration); 1I/'Oumuamua has unmodelled non-gravitational
 # acceleration (thousands of km). Every other object: within 20 m over +/-30 days.
 EXCEPTIONS_M = {"202930": 500.0, "'Oumuamua": 5.0e7}
