@@ -15,6 +15,7 @@ surfaces as `EnckeError` with the gRPC `code` and the server's `message`.
 from __future__ import annotations
 
 import dataclasses
+import json
 import queue
 import warnings
 from typing import Iterable, Iterator
@@ -148,12 +149,21 @@ class Stream:
         self.cancel()
 
 
+RETRY_SERVICE_CONFIG = json.dumps({"methodConfig": [{
+    "name": [{"service": "encke.v1.CatalogService"}, {"service": "encke.v1.PropagationService"}],
+    "retryPolicy": {"maxAttempts": 5, "initialBackoff": "0.1s", "maxBackoff": "2s", "backoffMultiplier": 2,
+                    "retryableStatusCodes": ["UNAVAILABLE"]}}]})
+
+
 class Client:
     """A connection to an encke server. `token`: sent as "authorization: Bearer <token>"."""
 
     def __init__(self, address: str = "127.0.0.1:50051", token: str | None = None, *,
                  root_certificates: bytes | None = None, tls: bool = False, timeout: float | None = 60.0):
-        options = [("grpc.max_receive_message_length", 256 * 2**20)]
+        # Every encke RPC only reads, so a call that met UNAVAILABLE (a replica or balancer that
+        # went away) is safe to resend: gRPC's retry policy does it, with backoff.
+        options = [("grpc.max_receive_message_length", 256 * 2**20), ("grpc.enable_retries", 1),
+                   ("grpc.service_config", RETRY_SERVICE_CONFIG)]
         if tls or root_certificates is not None:
             creds = grpc.ssl_channel_credentials(root_certificates=root_certificates)
             self._channel = grpc.secure_channel(address, creds, options=options)
