@@ -21,8 +21,8 @@ venv: $(INSTALLED)
 
 # Debian packages the tests drive for real: headless Chromium (viewer) and redis-server (cache).
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v redis-server >/dev/null; then \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium redis-server; \
+	@if ! command -v chromium >/dev/null || ! command -v redis-server >/dev/null || ! test -x /usr/sbin/nginx; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium redis-server nginx; \
 	fi
 
 web:
