@@ -109,3 +109,17 @@ def observe_chunk(ids, result, version: str = "") -> propagation_pb2.ObserveChun
                                        observer=result.observer.name, frame=result.frame, catalog_version=version)
     set_doubles(msg, fields)
     return msg
+
+
+def chunk_size(value: int, field: str) -> int | None:
+    """A client's chunk or block size: 0 means the server's default (None); negative is an error."""
+    if value < 0:
+        raise InvalidArgument(field, f"{value} is negative")
+    return value or None
+
+
+def follow_clock(msg: propagation_pb2.FollowRequest) -> dict:
+    """`FollowSession.update` keyword arguments from one Follow request message."""
+    model, frame, center = options(msg.options)
+    return {"epoch_jd": msg.epoch_tdb_jd, "rate": msg.rate_days_per_s, "ids": list(msg.ids), "model": model,
+            "frame": frame, "center": center}

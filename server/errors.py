@@ -1,8 +1,10 @@
 """Typed service errors: the one vocabulary the service layer speaks to its transports.
 
 The service layer never imports grpc or FastAPI. It raises these, and each transport maps
-them once: gRPC to a status code (`GRPC_CODE`), HTTP to a status (`HTTP_STATUS`). Messages
-name the field and the problem so a user can act on them.
+them once: gRPC to a status code (`grpc_code`), HTTP to a status (`http_status`). Messages
+name the field and the problem so a user can act on them. The engine's own validation errors
+(`encke.engine.errors.InvalidInput`, which carry `.field`) become InvalidArgument through
+`as_service_error`, the one translation both transports use.
 """
 from __future__ import annotations
 
@@ -27,6 +29,17 @@ class InvalidArgument(ServiceError):
     def __init__(self, field: str, problem: str):
         super().__init__(f"{field}: {problem}")
         self.field = field
+
+    @classmethod
+    def from_engine(cls, exc) -> "InvalidArgument":
+        """From the engine's InvalidInput: its `field`, and its message as the problem (kept whole
+        when the engine's message already begins with the field's name)."""
+        problem = str(exc)
+        error = cls(exc.field, problem)
+        if problem.startswith(exc.field):
+            error.message = problem
+            error.args = (problem,)
+        return error
 
 
 class NotFound(ServiceError):
@@ -60,3 +73,15 @@ class Unauthenticated(ServiceError):
 
     grpc_code = "UNAUTHENTICATED"
     http_status = 401
+
+
+def as_service_error(exc: BaseException) -> ServiceError | None:
+    """The ServiceError a transport reports for `exc`: itself, or an InvalidArgument for the
+    engine's InvalidInput; None for anything else (a bug: the transport answers "internal")."""
+    from encke.engine.errors import InvalidInput
+
+    if isinstance(exc, ServiceError):
+        return exc
+    if isinstance(exc, InvalidInput):
+        return InvalidArgument.from_engine(exc)
+    return None

@@ -1,20 +1,23 @@
 """Follow: a client's clock and the comets it shows, turned into a stream of positions.
 
-Transport-neutral: the gRPC Follow stream and the /ws/follow WebSocket both hold one
-`FollowSession`. The client sends a clock (epoch_jd, rate in days per second) and ids; the
-session validates it (raising InvalidArgument, which the transports report without closing
-the stream) and `frame(now)` gives the positions at epoch_jd + rate * (now - received).
+Transport-neutral: the gRPC Follow stream and the /ws/follow WebSocket both run `follow`,
+which holds one `FollowSession`. The client sends a clock (epoch_jd, rate in days per second)
+and ids; the session validates it (raising InvalidArgument, which is reported without closing
+the stream) and `frame(now)` gives the positions at epoch_jd + rate * (now - received). Each
+transport only decodes its messages into clocks and encodes what `follow` yields.
 """
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import math
 import time
+from typing import AsyncIterator
 
 import numpy as np
 
 from . import params
-from .errors import InvalidArgument
+from .errors import InvalidArgument, ServiceError, as_service_error
 
 FRAME_INTERVAL_S = 0.1  # about ten frames per second
 
@@ -76,3 +79,58 @@ class FollowSession:
         states, status = self.service.states(clock.indices, np.array([epoch]), clock.model, clock.frame,
                                              clock.center, use_cache=False)
         return FollowFrame(epoch, clock.ids, states[:, 0, :], status)
+
+
+async def follow(session: FollowSession, pool, clocks: AsyncIterator) -> AsyncIterator[FollowFrame | ServiceError]:
+    """Yield a FollowFrame about every FRAME_INTERVAL_S, and a ServiceError for each bad clock.
+
+    `clocks` yields dicts of `FollowSession.update` keyword arguments, or a ServiceError for a
+    message the transport could not decode; a bad clock leaves the previous one running. When
+    `clocks` ends (a gRPC client half-closed) the clock keeps running until the caller stops
+    iterating; when it raises (a WebSocket disconnected) that exception ends the stream.
+    """
+    errors: asyncio.Queue[ServiceError] = asyncio.Queue()
+    reader = asyncio.create_task(_read_clocks(session, pool, clocks, errors))
+    try:
+        while True:
+            tick = time.monotonic()
+            if reader.done() and reader.exception() is not None:
+                raise reader.exception()
+            while not errors.empty():
+                yield errors.get_nowait()
+            item = await _frame(session, pool)
+            if item is not None:
+                yield item
+            pause = max(0.0, FRAME_INTERVAL_S - (time.monotonic() - tick))
+            if reader.done():
+                await asyncio.sleep(pause)
+            else:  # wake early on a disconnect, so the stream ends at once
+                await asyncio.wait({reader}, timeout=pause)
+    finally:
+        reader.cancel()
+
+
+async def _read_clocks(session, pool, clocks, errors) -> None:
+    async for clock in clocks:
+        if isinstance(clock, ServiceError):
+            errors.put_nowait(clock)
+            continue
+        try:
+            await pool.run(session.update, **clock)
+        except Exception as exc:
+            error = as_service_error(exc)
+            if error is None:
+                raise
+            errors.put_nowait(error)
+
+
+async def _frame(session, pool) -> FollowFrame | ServiceError | None:
+    """The session's next frame; a ServiceError (and the clock dropped) if it cannot be computed."""
+    try:
+        return await pool.run(session.frame)
+    except Exception as exc:
+        error = as_service_error(exc)
+        if error is None:
+            raise
+        session.clock = None
+        return error

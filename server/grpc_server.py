@@ -1,9 +1,9 @@
 """The gRPC transport (grpc.aio): CatalogService and PropagationService, health, reflection.
 
-Servicer methods are short: decode with convert.py, run one service call on the worker pool
-(so JAX never blocks the event loop), encode. One decorator per call shape does what every
-call needs: bearer-token check, per-peer rate limit, concurrent-stream slot, mapping of
-service errors to status codes, a metric and a JSON access-log line.
+Servicer methods are short: decode with convert.py, run the service call on the engine pool
+(pool.py, so JAX never blocks the event loop), encode. What every call needs (bearer token,
+rate limit, stream slots, error mapping, metrics and the access log) is done by the
+interceptors of interceptors.py, the way gRPC's own examples do it.
 
 Cancellation: streams are async generators that compute one chunk, yield it, and only then
 ask for the next. When a call is cancelled or its deadline passes, grpc.aio cancels the
@@ -11,267 +11,122 @@ generator at its next await, so at most the chunk in flight is computed after th
 """
 from __future__ import annotations
 
-import asyncio
-import functools
-import hmac
-import logging
-import time
-from concurrent.futures import Executor
-
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_health.v1._async import HealthServicer
+from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
-from . import convert, logs, params
-from .errors import InvalidArgument, ServiceError, Unauthenticated
-from .follow import FRAME_INTERVAL_S, FollowSession
+from . import convert, params
+from .errors import ServiceError
+from .follow import FollowSession, follow
 from .generated.encke.v1 import catalog_pb2, catalog_pb2_grpc, propagation_pb2, propagation_pb2_grpc
+from .interceptors import AccessInterceptor, AuthInterceptor, ErrorInterceptor, LimitInterceptor
 from .limits import RateLimiter
+from .pool import EnginePool
 from .service import Service
 
-_log = logging.getLogger("encke.server.grpc")
 SERVICE_NAMES = (catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"].full_name,
                  propagation_pb2.DESCRIPTOR.services_by_name["PropagationService"].full_name)
 
 
-class _Base:
-    def __init__(self, service: Service, executor: Executor | None, token: str | None, limiter: RateLimiter):
+class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
+    def __init__(self, service: Service, pool: EnginePool):
         self.service = service
-        self.executor = executor
-        self.token = token
-        self.limiter = limiter
+        self.pool = pool
 
-    async def run(self, fn, *args, **kwargs):
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
-
-    def admit(self, context) -> str:
-        """Check the bearer token and the caller's rate; returns the peer host."""
-        peer = _peer_host(context.peer())
-        if self.token:
-            header = dict(context.invocation_metadata() or ()).get("authorization")
-            expected = f"Bearer {self.token}"
-            if header is None or not hmac.compare_digest(str(header).encode(), expected.encode()):
-                raise Unauthenticated("missing or wrong bearer token: send metadata "
-                                      "'authorization: Bearer <token>'")
-        self.limiter.check(peer)
-        return peer
-
-
-def _peer_host(peer: str) -> str:
-    """'ipv4:127.0.0.1:5555' -> '127.0.0.1'; rate limits are per host, not per connection."""
-    kind, _, rest = (peer or "unknown").partition(":")
-    if kind == "ipv6":
-        return rest.rsplit(":", 1)[0].strip("[]")
-    return rest.rsplit(":", 1)[0] if kind == "ipv4" else peer
-
-
-def _finish(base: _Base, name: str, start: float, code: str, peer: str) -> None:
-    elapsed = time.perf_counter() - start
-    base.service.metrics.observe("grpc", name, code, elapsed)
-    logs.access("grpc", name, code, elapsed, peer)
-
-
-def unary(name: str):
-    """Wrap a unary handler: admission, error mapping, metrics, log."""
-
-    def decorate(fn):
-        @functools.wraps(fn)
-        async def handler(self: _Base, request, context):
-            start, code, peer = time.perf_counter(), "OK", _peer_host(context.peer())
-            try:
-                peer = self.admit(context)
-                return await fn(self, request, context)
-            except ServiceError as exc:
-                code = exc.grpc_code
-                await context.abort(getattr(grpc.StatusCode, exc.grpc_code), exc.message)
-            except asyncio.CancelledError:
-                code = "CANCELLED"
-                raise
-            except Exception as exc:  # a bug, not the client's fault: say so, keep serving
-                code = "INTERNAL"
-                _log.exception("%s failed", name)
-                await context.abort(grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}: {exc}")
-            finally:
-                _finish(self, name, start, code, peer)
-
-        return handler
-
-    return decorate
-
-
-def streaming(name: str):
-    """Wrap a response-streaming handler: as `unary`, plus a concurrent-stream slot."""
-
-    def decorate(fn):
-        @functools.wraps(fn)
-        async def handler(self: _Base, request, context):
-            start, code, peer = time.perf_counter(), "OK", _peer_host(context.peer())
-            slot = None
-            try:
-                peer = self.admit(context)
-                slot = self.service.streams.acquire()
-                self.service.metrics.stream_opened()
-                async for message in fn(self, request, context):
-                    yield message
-            except ServiceError as exc:
-                code = exc.grpc_code
-                await context.abort(getattr(grpc.StatusCode, exc.grpc_code), exc.message)
-            except (asyncio.CancelledError, GeneratorExit):
-                code = "CANCELLED"
-                raise
-            except Exception as exc:  # a bug, not the client's fault: say so, keep serving
-                code = "INTERNAL"
-                _log.exception("%s failed", name)
-                await context.abort(grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}: {exc}")
-            finally:
-                if slot is not None:
-                    slot.release()
-                    self.service.metrics.stream_closed()
-                _finish(self, name, start, code, peer)
-
-        return handler
-
-    return decorate
-
-
-class CatalogServicer(_Base, catalog_pb2_grpc.CatalogServiceServicer):
-    @unary("/encke.v1.CatalogService/ListComets")
     async def ListComets(self, request, context):
         sel = convert.selection(request.filter)
         limit, offset = convert.page(request.page_size, request.page_token)
+        return await self.pool.run(self._page, sel, limit, offset)
 
-        def work():
-            page = self.service.list_comets(sel, limit, offset)
-            now = params.now_jd()
-            comets = [convert.comet(self.service.detail(k, now)) for k in page.indices]
-            more = offset + len(page.indices) < page.total
-            return catalog_pb2.ListCometsResponse(comets=comets, total=page.total, catalog_version=self.service.version,
-                                                  next_page_token=str(offset + len(page.indices)) if more else "")
+    def _page(self, sel, limit: int, offset: int) -> catalog_pb2.ListCometsResponse:
+        page = self.service.list_comets(sel, limit, offset)
+        now = params.now_jd()
+        comets = [convert.comet(self.service.detail(k, now)) for k in page.indices]
+        more = offset + len(page.indices) < page.total
+        return catalog_pb2.ListCometsResponse(comets=comets, total=page.total, catalog_version=self.service.version,
+                                              next_page_token=str(offset + len(page.indices)) if more else "")
 
-        return await self.run(work)
-
-    @unary("/encke.v1.CatalogService/GetComet")
     async def GetComet(self, request, context):
-        def work():
-            return convert.comet(self.service.detail(self.service.index_of(request.id), params.now_jd()))
+        return await self.pool.run(self._comet, request.id)
 
-        return await self.run(work)
+    def _comet(self, key: str) -> catalog_pb2.Comet:
+        return convert.comet(self.service.detail(self.service.index_of(key), params.now_jd()))
 
 
-class PropagationServicer(_Base, propagation_pb2_grpc.PropagationServiceServicer):
-    @unary("/encke.v1.PropagationService/GetStates")
+class PropagationServicer(propagation_pb2_grpc.PropagationServiceServicer):
+    def __init__(self, service: Service, pool: EnginePool):
+        self.service = service
+        self.pool = pool
+
     async def GetStates(self, request, context):
-        model, frame, center = convert.options(request.options)
+        return await self.pool.run(self._states, request, *convert.options(request.options))
 
-        def work():
-            indices = self.service.resolve(request.ids)
-            times = params.times_jd(request.times_tdb_jd, "times_tdb_jd")
-            states, status = self.service.states(indices, times, model, frame, center)
-            return convert.state_block_bytes(request.ids, times, states, status, self.service.version)
+    def _states(self, request, model, frame, center) -> bytes:
+        indices = self.service.resolve(request.ids)
+        times = params.times_jd(request.times_tdb_jd, "times_tdb_jd")
+        states, status = self.service.states(indices, times, model, frame, center)
+        return convert.state_block_bytes(request.ids, times, states, status, self.service.version)
 
-        return await self.run(work)
-
-    @streaming("/encke.v1.PropagationService/StreamTrajectory")
     async def StreamTrajectory(self, request, context):
-        model, frame, center = convert.options(request.options)
-        if request.chunk_size < 0:
-            raise InvalidArgument("chunk_size", f"{request.chunk_size} is negative")
-
-        def plan():
-            indices = self.service.resolve(request.ids)
-            times = self.service.trajectory_times(request.start_tdb_jd, request.stop_tdb_jd, request.step_days)
-            return self.service.trajectory_chunks(indices, times, model, frame, center, request.chunk_size or None)
-
-        def encoded(chunks, ids):  # encode on the worker thread too: it copies megabytes
-            for times, states, status in chunks:
-                yield convert.state_block_bytes(ids, times, states, status, self.service.version)
-
-        blocks = encoded(await self.run(plan), list(request.ids))
-        while (block := await self.run(next, blocks, None)) is not None:
+        options = convert.options(request.options)
+        chunk = convert.chunk_size(request.chunk_size, "chunk_size")
+        async for block in self.pool.iterate(await self.pool.run(self._trajectory, request, options, chunk)):
             yield block
 
-    @streaming("/encke.v1.PropagationService/PropagateCatalog")
+    def _trajectory(self, request, options, chunk):
+        """Lazily encoded StateBlocks (encoding runs on the pool too: it copies megabytes)."""
+        indices = self.service.resolve(request.ids)
+        times = self.service.trajectory_times(request.start_tdb_jd, request.stop_tdb_jd, request.step_days)
+        ids, version = list(request.ids), self.service.version
+        return (convert.state_block_bytes(ids, part, states, status, version)
+                for part, states, status in self.service.trajectory_chunks(indices, times, *options, chunk))
+
     async def PropagateCatalog(self, request, context):
-        model, frame, center = convert.options(request.options)
-        if request.block_size < 0:
-            raise InvalidArgument("block_size", f"{request.block_size} is negative")
+        options = convert.options(request.options)
+        block = convert.chunk_size(request.block_size, "block_size")
         sel = convert.selection(request.filter)
-
-        def plan():
-            indices = self.service.select(sel)
-            times = params.times_jd(request.times_tdb_jd, "times_tdb_jd")
-            return indices, times, self.service.catalog_blocks(indices, times, model, frame, center,
-                                                               request.block_size or None)
-
-        indices, times, blocks = await self.run(plan)
-        designations = self.service.catalog.designations
-
-        def encoded():  # encode on the worker thread too: it copies megabytes
-            for offset, part, states, status in blocks:
-                yield convert.catalog_block_bytes(offset, len(indices), part, [designations[k] for k in part], times,
-                                                  states, status, self.service.version)
-
-        messages = encoded()
-        while (message := await self.run(next, messages, None)) is not None:
+        async for message in self.pool.iterate(await self.pool.run(self._catalog, request, sel, options, block)):
             yield message
 
-    @streaming("/encke.v1.PropagationService/Observe")
+    def _catalog(self, request, sel, options, block):
+        """Lazily encoded CatalogBlocks of the selection."""
+        indices = self.service.select(sel)
+        times = params.times_jd(request.times_tdb_jd, "times_tdb_jd")
+        designations, version = self.service.catalog.designations, self.service.version
+        return (convert.catalog_block_bytes(offset, len(indices), part, [designations[k] for k in part], times,
+                                            states, status, version)
+                for offset, part, states, status in self.service.catalog_blocks(indices, times, *options, block))
+
     async def Observe(self, request, context):
         model, observer, explicit, span = convert.observe_request(request)
-        if request.chunk_size < 0:
-            raise InvalidArgument("chunk_size", f"{request.chunk_size} is negative")
+        chunk = convert.chunk_size(request.chunk_size, "chunk_size")
 
         def plan():
             indices = self.service.resolve(request.ids)
-            if span is not None:
-                times = self.service.trajectory_times(*span)
-            else:
-                times = params.times_jd(explicit, "times_tdb_jd")
-            return self.service.observing.chunks(indices, times, observer, model, request.apparent,
-                                                 request.chunk_size or None)
+            times = self.service.trajectory_times(*span) if span is not None else \
+                params.times_jd(explicit, "times_tdb_jd")
+            return self.service.observing.chunks(indices, times, observer, model, request.apparent, chunk)
 
-        chunks = await self.run(plan)
         ids = list(request.ids)
-        while (result := await self.run(next, chunks, None)) is not None:
+        async for result in self.pool.iterate(await self.pool.run(plan)):
             yield convert.observe_chunk(ids, result, self.service.version)
 
-    @streaming("/encke.v1.PropagationService/Follow")
     async def Follow(self, request_iterator, context):
-        session = FollowSession(self.service)
-        errors: asyncio.Queue[str] = asyncio.Queue()
+        async for item in follow(FollowSession(self.service), self.pool, _clocks(request_iterator)):
+            if isinstance(item, ServiceError):
+                yield propagation_pb2.FollowUpdate(error=item.message)
+            else:
+                yield convert.follow_update(item.epoch_jd, item.ids, item.states, item.status, self.service.version)
 
-        async def read_clocks():
-            async for req in request_iterator:
-                try:
-                    model, frame, center = convert.options(req.options)
-                    await self.run(session.update, req.epoch_tdb_jd, req.rate_days_per_s, list(req.ids),
-                                   model, frame, center)
-                except ServiceError as exc:
-                    errors.put_nowait(exc.message)
 
-        reader = asyncio.create_task(read_clocks())
+async def _clocks(request_iterator):
+    """Follow requests as clocks; one with bad options becomes its InvalidArgument."""
+    async for request in request_iterator:
         try:
-            while True:
-                tick = time.monotonic()
-                while not errors.empty():
-                    yield propagation_pb2.FollowUpdate(error=errors.get_nowait())
-                try:
-                    frame = await self.run(session.frame)
-                except ServiceError as exc:
-                    session.clock = None
-                    yield propagation_pb2.FollowUpdate(error=exc.message)
-                    frame = None
-                if frame is not None:
-                    yield convert.follow_update(frame.epoch_jd, frame.ids, frame.states, frame.status,
-                                                self.service.version)
-                if reader.done() and reader.exception() is not None:
-                    raise reader.exception()
-                # the clock keeps running after the client half-closes; the client cancels to stop
-                await asyncio.sleep(max(0.0, FRAME_INTERVAL_S - (time.monotonic() - tick)))
-        finally:
-            reader.cancel()
+            yield convert.follow_clock(request)
+        except ServiceError as exc:
+            yield exc
 
 
 def _serialize(message) -> bytes:
@@ -299,15 +154,19 @@ def _add_propagation_service(servicer, server) -> None:
 
 
 async def create_grpc_server(service: Service, address: str = "127.0.0.1:0", *, token: str | None = None,
-                             rate_limiter: RateLimiter | None = None, executor: Executor | None = None,
+                             rate_limiter: RateLimiter | None = None, pool: EnginePool | None = None,
                              tls_cert: str | None = None, tls_key: str | None = None):
     """A grpc.aio server (not started) with both services, health and reflection; returns (server, port)."""
     limiter = rate_limiter or RateLimiter(0, 1)
-    server = grpc.aio.server(options=[("grpc.max_send_message_length", 256 * 2**20),
+    pool = pool or EnginePool(service.limits.workers)
+    interceptors = [AccessInterceptor(service.metrics), ErrorInterceptor(), AuthInterceptor(token),
+                    LimitInterceptor(service, limiter)]
+    server = grpc.aio.server(interceptors=interceptors,
+                             options=[("grpc.max_send_message_length", 256 * 2**20),
                                       ("grpc.max_receive_message_length", 8 * 2**20)])
-    catalog_pb2_grpc.add_CatalogServiceServicer_to_server(CatalogServicer(service, executor, token, limiter), server)
-    _add_propagation_service(PropagationServicer(service, executor, token, limiter), server)
-    health = HealthServicer()
+    catalog_pb2_grpc.add_CatalogServiceServicer_to_server(CatalogServicer(service, pool), server)
+    _add_propagation_service(PropagationServicer(service, pool), server)
+    health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     serving = health_pb2.HealthCheckResponse.SERVING if service.catalog is not None else \
         health_pb2.HealthCheckResponse.NOT_SERVING

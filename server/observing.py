@@ -6,9 +6,9 @@ Transport-neutral, like service.py: the gRPC `Observe` stream and the HTTP
 state cache (`Service.states(..., frame="icrf", center="ssb")`, the very call `observe` makes
 to `propagate`), and the geometry half is `encke.engine.observe.observe_states`.
 
-Errors name the field: an observer the engine cannot place (ObserverError) is
-InvalidArgument("observer"); epochs outside the planetary ephemeris (EphemerisCoverageError)
-are InvalidArgument("times").
+Errors name the field: the engine's InvalidInput carries it (`observer` for an observer the
+engine cannot place, `times` for epochs outside the planetary ephemeris), and the transports
+report it as a bad argument (errors.as_service_error).
 
 Units: times TDB Julian dates; angles degrees; distances au; range rates km/s.
 """
@@ -29,17 +29,11 @@ SITE_COLUMNS = (("azimuth", "azimuth_deg"), ("elevation", "elevation_deg"))
 
 def resolve_observer(spec=None, site: tuple | None = None):
     """An engine `Observer` from a string ("500", "earth", "sun", "G96", "lon,lat[,h]") or a
-    (lon_deg, lat_deg, height_m) site; None and "" mean the geocentre."""
-    from encke.engine.observers import ObserverError, resolve_observer as engine_resolve
+    (lon_deg, lat_deg, height_m) site; None and "" mean the geocentre. Raises ObserverError
+    (an InvalidInput on the field "observer")."""
+    from encke.engine.observers import resolve_observer as engine_resolve
 
-    value = site if site is not None else (spec if spec not in (None, "") else "500")
-    try:
-        return engine_resolve(value)
-    except ObserverError as exc:
-        message = str(exc)
-        # engine messages start "observer: ..." or "observer latitude: ..."
-        problem = message[len("observer"):].lstrip(": ") if message.startswith("observer") else message
-        raise InvalidArgument("observer", problem) from None
+    return engine_resolve(site if site is not None else (spec if spec not in (None, "") else "500"))
 
 
 class Observing:
@@ -51,26 +45,17 @@ class Observing:
     def observe(self, indices: np.ndarray, times: np.ndarray, observer, model: str = "kepler",
                 apparent: bool = False):
         """An engine Observation of catalog comets `indices` (N,) at TDB JD `times` (M,)."""
-        from encke.engine.ephemeris import EphemerisCoverageError
         from encke.engine.observe import observe_states
 
         service = self.service
-        index = service._require()
+        catalog = service.require_catalog()
         indices = np.asarray(indices, dtype=np.int64)
         obs = observer if not isinstance(observer, (str, tuple, type(None))) else resolve_observer(observer)
         eph = service.ephemeris()
-        try:
-            eph.check_coverage(np.asarray(times, dtype=np.float64))
-        except EphemerisCoverageError as exc:
-            raise InvalidArgument("times", str(exc)) from None
+        eph.check_coverage(np.asarray(times, dtype=np.float64))  # before propagating: fail fast
         states, status = service.states(indices, times, model, "icrf", "ssb")
-        H = np.array([index.comets[k].H for k in indices], dtype=np.float64)
-        K = np.array([index.comets[k].K for k in indices], dtype=np.float64)
-        try:
-            return observe_states(states, times, obs, ephemeris=eph, H=H, K=K, apparent=bool(apparent),
-                                  status=status)
-        except EphemerisCoverageError as exc:
-            raise InvalidArgument("times", str(exc)) from None
+        return observe_states(states, times, obs, ephemeris=eph, H=catalog.column("H")[indices],
+                              K=catalog.column("K")[indices], apparent=bool(apparent), status=status)
 
     def chunks(self, indices: np.ndarray, times: np.ndarray, observer, model: str = "kepler",
                apparent: bool = False, chunk: int | None = None) -> Iterator:

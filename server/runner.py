@@ -18,10 +18,10 @@ import dataclasses
 import sys
 import threading
 from pathlib import Path
-from concurrent.futures import ThreadPoolExecutor
 
 from .cache import open_cache
 from .limits import RateLimiter, ServerLimits
+from .pool import EnginePool
 from .service import Service
 
 
@@ -86,31 +86,20 @@ def _http_server(config):
 
 async def serve(config: ServeConfig, service: Service | None = None, ready=None) -> None:
     """Start HTTP (and gRPC unless grpc_port == -1), print the URLs, run until a signal."""
-    import uvicorn
-
     from . import logs
-    from .http_gateway import create_app
 
     logs.configure()
     service = service or build_service(config)
-    executor = ThreadPoolExecutor(max_workers=config.limits.workers, thread_name_prefix="encke-engine")
+    pool = EnginePool(config.limits.workers)
     limiter = RateLimiter(config.limits.rate_per_s, config.limits.rate_burst)
-    tls = bool(config.tls_cert and config.tls_key)
-    app = create_app(service, token=config.token, rate_limiter=limiter, executor=executor,
-                     static_dir=Path(config.static_dir) if config.static_dir else None)
-    uv_config = uvicorn.Config(app, host=config.host, port=config.port, log_level=config.log_level,
-                               access_log=False, ssl_certfile=config.tls_cert if tls else None,
-                               ssl_keyfile=config.tls_key if tls else None, ws="websockets-sansio",
-                               timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
-    http_server = _http_server(uv_config)
-    grpc_server = None
-    grpc_port = None
+    http_server = _http_server(_uvicorn_config(config, service, pool, limiter))
+    grpc_server = grpc_port = None
     if config.grpc_port != -1:
         from .grpc_server import create_grpc_server
 
         grpc_server, grpc_port = await create_grpc_server(
             service, f"{config.host}:{config.grpc_port}", token=config.token, rate_limiter=limiter,
-            executor=executor, tls_cert=config.tls_cert, tls_key=config.tls_key)
+            pool=pool, tls_cert=config.tls_cert, tls_key=config.tls_key)
         await grpc_server.start()
     service.warming = config.warmup  # before the first request can ask for /api/health
     http_task = asyncio.create_task(http_server.serve())
@@ -118,54 +107,77 @@ async def serve(config: ServeConfig, service: Service | None = None, ready=None)
         await asyncio.sleep(0.02)
     if http_server.started:
         port = http_server.servers[0].sockets[0].getsockname()[1]
-        scheme = "https" if tls else "http"
-        host = f"[{config.host}]" if ":" in config.host else config.host
-        print(f"encke: viewer  {scheme}://{host}:{port}/", flush=True)
-        print(f"encke: API     {scheme}://{host}:{port}/docs", flush=True)
-        if grpc_port is not None:
-            print(f"encke: gRPC    {host}:{grpc_port}", flush=True)
-        ping = getattr(service.cache, "ping", None)
-        if ping is not None and not ping():
-            print(f"encke: warning: cache {service.cache.describe()} is not reachable; computing without it",
-                  file=sys.stderr, flush=True)
-        print(f"encke: cache   {service.cache.describe()}", flush=True)
-        if service.catalog is None:
-            print(f"encke: catalog not loaded: {service.catalog_error}", file=sys.stderr, flush=True)
-            print("encke: serving the planets only; to get a catalog run `encke fetch`, or pass --catalog PATH "
-                  "or set ENCKE_CATALOG=PATH", file=sys.stderr, flush=True)
-        else:
-            print(f"encke: catalog {len(service.catalog)} comets, version {service.version}", flush=True)
+        _print_banner(config, service, port, grpc_port)
         if ready is not None:
             ready(port, grpc_port, http_server)  # http_server.should_exit = True stops everything
     stop_warming = threading.Event()
-    warm_task = asyncio.create_task(_warm(service, executor, stop_warming)) if config.warmup else None
+    warm_task = asyncio.create_task(_warm(service, pool, stop_warming)) if config.warmup else None
     try:
         await http_task
     finally:
         stop_warming.set()
         service.warming = False
-        if grpc_server is not None:
-            health = getattr(grpc_server, "encke_health", None)
-            if health is not None:
-                await health.enter_graceful_shutdown()  # every service NOT_SERVING: balancers drain us
-            await grpc_server.stop(grace=SHUTDOWN_GRACE_S)
-        if warm_task is not None:
-            warm_task.cancel()
-        # stop() returns while the RPC tasks it cancelled are still unwinding; let them finish here
-        # rather than be cancelled again by asyncio.run's teardown (grpc prints those as tracebacks)
-        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
-        if others:
-            await asyncio.wait(others, timeout=SHUTDOWN_GRACE_S)
-        executor.shutdown(wait=False, cancel_futures=True)
+        await _shut_down(grpc_server, warm_task)
+        pool.shutdown()
 
 
-async def _warm(service: Service, executor, stop) -> None:
+def _uvicorn_config(config: ServeConfig, service: Service, pool: EnginePool, limiter: RateLimiter):
+    import uvicorn
+
+    from .http import create_app
+
+    tls = bool(config.tls_cert and config.tls_key)
+    app = create_app(service, token=config.token, rate_limiter=limiter, pool=pool,
+                     static_dir=Path(config.static_dir) if config.static_dir else None)
+    return uvicorn.Config(app, host=config.host, port=config.port, log_level=config.log_level,
+                          access_log=False, ssl_certfile=config.tls_cert if tls else None,
+                          ssl_keyfile=config.tls_key if tls else None, ws="websockets-sansio",
+                          timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
+
+
+def _print_banner(config: ServeConfig, service: Service, port: int, grpc_port: int | None) -> None:
+    """The URLs (real ports, also with port 0), the cache and the catalog, for the operator."""
+    scheme = "https" if config.tls_cert and config.tls_key else "http"
+    host = f"[{config.host}]" if ":" in config.host else config.host
+    print(f"encke: viewer  {scheme}://{host}:{port}/", flush=True)
+    print(f"encke: API     {scheme}://{host}:{port}/docs", flush=True)
+    if grpc_port is not None:
+        print(f"encke: gRPC    {host}:{grpc_port}", flush=True)
+    ping = getattr(service.cache, "ping", None)
+    if ping is not None and not ping():
+        print(f"encke: warning: cache {service.cache.describe()} is not reachable; computing without it",
+              file=sys.stderr, flush=True)
+    print(f"encke: cache   {service.cache.describe()}", flush=True)
+    if service.catalog is None:
+        print(f"encke: catalog not loaded: {service.catalog_error}", file=sys.stderr, flush=True)
+        print("encke: serving the planets only; to get a catalog run `encke fetch`, or pass --catalog PATH "
+              "or set ENCKE_CATALOG=PATH", file=sys.stderr, flush=True)
+    else:
+        print(f"encke: catalog {len(service.catalog)} comets, version {service.version}", flush=True)
+
+
+async def _shut_down(grpc_server, warm_task) -> None:
+    """gRPC health NOT_SERVING (balancers drain us), then stop with SHUTDOWN_GRACE_S of grace."""
+    if grpc_server is not None:
+        health = getattr(grpc_server, "encke_health", None)
+        if health is not None:
+            await health.enter_graceful_shutdown()
+        await grpc_server.stop(grace=SHUTDOWN_GRACE_S)
+    if warm_task is not None:
+        warm_task.cancel()
+    # stop() returns while the RPC tasks it cancelled are still unwinding; let them finish here
+    # rather than be cancelled again by asyncio.run's teardown (grpc prints those as tracebacks)
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
+    if others:
+        await asyncio.wait(others, timeout=SHUTDOWN_GRACE_S)
+
+
+async def _warm(service: Service, pool: EnginePool, stop) -> None:
     """Run warmup.warm_up on the pool and print what it did."""
     from .warmup import warm_up
 
     print("encke: warm-up: compiling the common request shapes (requests are served meanwhile)", flush=True)
-    loop = asyncio.get_running_loop()
-    result = await loop.run_in_executor(executor, warm_up, service, None, stop)
+    result = await pool.run(warm_up, service, None, stop)
     failed = f"; failed: {', '.join(result['failed'])}" if result["failed"] else ""
     print(f"encke: warm-up done in {result['seconds']:.1f} s ({result['compilations']} compilations){failed}",
           flush=True)

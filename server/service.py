@@ -10,6 +10,7 @@ clients display. States are heliocentric ecliptic J2000 unless a request chooses
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import threading
@@ -58,22 +59,12 @@ class Selection:
 
 
 class _CatalogIndex:
-    """Columns of one catalog prepared once for fast filtering and summaries."""
+    """Per-comet rows and perihelion dates of one catalog, prepared once for summaries."""
 
     def __init__(self, catalog):
-        comets = list(catalog)
-        self.comets = comets
-        el = catalog.elements
-        self.q = np.asarray(el.q, dtype=np.float64)
-        self.e = np.asarray(el.e, dtype=np.float64)
-        self.i_deg = np.asarray(el.i, dtype=np.float64) * DEG_PER_RAD
-        self.orbit_type = np.array([c.orbit_type for c in comets])
-        self.periodic = np.array([bool(c.periodic) for c in comets], dtype=bool)
-        # the catalog's own search haystack, plus the packed form
-        self.text = [f"{c.designation}\n{c.name}\n{c.designation}/{c.name}\n{c.designation} ({c.name})\n"
-                     f"{c.packed}".lower() for c in comets]
+        self.comets = list(catalog)
         self.tp_iso = [jd_to_iso(tp, with_time=False) if math.isfinite(tp) else "" for tp in
-                       np.asarray(el.tp, dtype=np.float64).tolist()]
+                       np.asarray(catalog.elements.tp, dtype=np.float64).tolist()]
 
 
 class Service:
@@ -113,10 +104,11 @@ class Service:
         return cls(catalog, **kwargs)
 
     # -- catalog -------------------------------------------------------------------------------
-    def _require(self):
+    def require_catalog(self):
+        """The catalog; Unavailable when the server has none."""
         if self.catalog is None:
             raise Unavailable(f"catalog not loaded: {self.catalog_error}")
-        return self._index
+        return self.catalog
 
     @property
     def version(self) -> str:
@@ -129,31 +121,30 @@ class Service:
                 "catalog_version": self.version, "comets": len(self.catalog) if self.catalog is not None else 0}
 
     def select(self, sel: Selection) -> np.ndarray:
-        """Catalog indices (ascending) of the comets matching every filter."""
-        idx = self._require()
-        mask = np.ones(len(idx.comets), dtype=bool)
-        for value, column, op, field in ((sel.q_min, idx.q, np.greater_equal, "q_min"),
-                                         (sel.q_max, idx.q, np.less_equal, "q_max"),
-                                         (sel.e_min, idx.e, np.greater_equal, "e_min"),
-                                         (sel.e_max, idx.e, np.less_equal, "e_max"),
-                                         (sel.i_min_deg, idx.i_deg, np.greater_equal, "i_min_deg"),
-                                         (sel.i_max_deg, idx.i_deg, np.less_equal, "i_max_deg")):
-            if value is not None:
-                if not math.isfinite(value):
-                    raise InvalidArgument(field, f"{value!r} is not finite")
-                mask &= op(column, value)
+        """Catalog indices (ascending) of the comets matching every filter: `Catalog.filter_mask`
+        for the bounds and orbit types (periodic: types P and D), `Catalog.search_mask` for text."""
+        self.require_catalog()
+        catalog = self.catalog
+        types = [t.strip() for t in sel.orbit_type if t.strip()]
+        mask = catalog.filter_mask(q_min=sel.q_min, q_max=sel.q_max, e_min=sel.e_min, e_max=sel.e_max,
+                                   i_min_deg=sel.i_min_deg, i_max_deg=sel.i_max_deg, orbit_type=types or None)
         if sel.periodic:
-            mask &= idx.periodic
-        if sel.orbit_type:
-            types = [t.strip().upper() for t in sel.orbit_type if t.strip()]
-            for t in types:
-                if t not in ("C", "P", "D", "X", "A", "I"):
-                    raise InvalidArgument("orbit_type", f"unknown orbit type {t!r}; expected C, P, D, X, A or I")
-            mask &= np.isin(idx.orbit_type, types)
+            mask &= catalog.filter_mask(orbit_type=("P", "D"))
         if sel.search:
-            needle = sel.search.strip().lower()
-            mask &= np.array([needle in text for text in idx.text], dtype=bool)
+            mask &= catalog.search_mask(sel.search)
         return np.flatnonzero(mask)
+
+    @contextlib.contextmanager
+    def stream_slot(self):
+        """Hold one of the `max_streams` concurrent-stream slots (LimitExceeded when none is free),
+        counted in the open-streams metric, for as long as the stream lasts."""
+        slot = self.streams.acquire()
+        self.metrics.stream_opened()
+        try:
+            yield
+        finally:
+            slot.release()
+            self.metrics.stream_closed()
 
     def list_comets(self, sel: Selection, limit: int = 50, offset: int = 0) -> Page:
         if limit < 1 or limit > 1000:
@@ -165,7 +156,7 @@ class Service:
 
     def index_of(self, key: str, field: str = "id", not_found: bool = True) -> int:
         """The catalog index of a comet id in any form the catalog accepts."""
-        self._require()
+        self.require_catalog()
         key = str(key).strip()
         if not key:
             raise InvalidArgument(field, "empty comet id")
@@ -185,7 +176,8 @@ class Service:
 
     def summary(self, index: int) -> dict:
         """The contract's Summary of one comet: degrees for angles, TDB JD for times."""
-        idx = self._require()
+        self.require_catalog()
+        idx = self._index
         c = idx.comets[index]
         return {"id": c.designation, "designation": c.designation, "name": c.name or "",
                 "orbit_type": c.orbit_type, "q": float(c.q), "e": float(c.e), "i_deg": float(c.i) * DEG_PER_RAD,
@@ -216,7 +208,7 @@ class Service:
 
         `use_cache=False` skips the cache for one-off epochs (a Follow clock's every tick).
         """
-        self._require()
+        self.require_catalog()
         times = params.times_jd(times)
         if times.size == 0:
             raise InvalidArgument("times", "at least one time is required")
@@ -240,10 +232,9 @@ class Service:
         return states, status
 
     def _propagate(self, indices, times, model, frame, center):
-        try:
-            return compute.propagate(self._elements(indices), times, model, frame, center, self.ephemeris_name)
-        except ValueError as exc:  # inputs are validated: what is left is e.g. outside the ephemeris
-            raise InvalidArgument("times", str(exc)) from None
+        # what the engine still rejects (times outside the ephemeris) is an InvalidInput naming
+        # its field, which the transports report as a bad argument
+        return compute.propagate(self._elements(indices), times, model, frame, center, self.ephemeris_name)
 
     def trajectory_times(self, start, stop, step) -> np.ndarray:
         """(M,) TDB JD from start to stop (inclusive when it falls on a step) every `step` days."""
@@ -301,13 +292,13 @@ class Service:
 
     def orbit(self, index: int, samples: int = 256) -> np.ndarray:
         """(S, 3) heliocentric ecliptic points (au) along the comet's two-body orbit."""
-        self._require()
+        self.require_catalog()
         self._check_orbit_samples(samples)
         return orbit_points(self._elements(np.array([index])), samples)[0]
 
     def catalog_orbits(self, samples: int = 128) -> np.ndarray:
         """(N, S, 3) orbit lines of the whole catalog (computed once per sample count)."""
-        self._require()
+        self.require_catalog()
         self._check_orbit_samples(samples)
         self.limits.check_object_epochs(len(self.catalog), samples)
         with self._lock:
@@ -320,16 +311,14 @@ class Service:
 
     def catalog_positions(self, time_jd: float, model: str = "kepler") -> np.ndarray:
         """(N, 3) heliocentric ecliptic positions (au) of every comet at one TDB JD; NaN where failed."""
-        self._require()
+        self.require_catalog()
         indices = np.arange(len(self.catalog))
         states, _ = self.states(indices, np.array([time_jd]), model, "ecliptic", "sun", cache_ids=["*catalog*"])
         return states[:, 0, :3]
 
     def planets(self, time_jd: float) -> list[dict]:
-        try:
-            return compute.planets(self.ephemeris(), time_jd)
-        except ValueError as exc:  # EphemerisCoverageError is a ValueError
-            raise InvalidArgument("time", str(exc)) from None
+        """Heliocentric ecliptic states and orbit lines of the planets at one TDB JD."""
+        return compute.planets(self.ephemeris(), time_jd)
 
     def ephemeris(self):
         with self._lock:

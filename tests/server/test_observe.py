@@ -71,7 +71,7 @@ def test_grpc_observe_site_fields(client, catalog):
 @pytest.mark.parametrize("request_fields, field", [
     (dict(ids=["1P"], times_tdb_jd=[T0], observer="ZZZ"), "observer: unknown MPC observatory code 'ZZZ'"),
     (dict(ids=["1P"], times_tdb_jd=[T0], observer="mars"), "observer:"),
-    (dict(ids=["1P"], times_tdb_jd=[T0], site=propagation_pb2.Site(lon_deg=0, lat_deg=95)), "observer: latitude"),
+    (dict(ids=["1P"], times_tdb_jd=[T0], site=propagation_pb2.Site(lon_deg=0, lat_deg=95)), "observer latitude:"),
     (dict(ids=["1P"], times_tdb_jd=[2500000.5]), "times:"),  # 2132: beyond DE421
     (dict(ids=["1P"], times_tdb_jd=[T0], range=propagation_pb2.TimeRange(start_tdb_jd=T0, stop_tdb_jd=T0 + 1,
                                                                           step_days=1)), "times_tdb_jd: give either"),

@@ -1,0 +1,94 @@
+"""The FastAPI application: the routers of routes/, the shared dependencies of deps.py, one
+access middleware (metric and JSON log line per request) and the error handlers.
+
+Implements exactly the contract the viewer is built against (endpoints under /api, the
+/ws/follow WebSocket, /metrics, the built viewer at /, OpenAPI at /docs). Every route runs
+its service call on the engine pool (JAX work never blocks the event loop). Service errors,
+and the engine's InvalidInput, map to an HTTP status once, here (errors.as_service_error).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+
+from encke.engine.errors import InvalidInput
+
+from .. import logs
+from ..errors import ServiceError, Unauthenticated, as_service_error
+from ..limits import RateLimiter
+from ..pool import EnginePool
+from ..service import Service
+from .deps import Engine, client_host
+from .responses import NanSafeJSON
+from .routes import catalog, observe, ops, planets, propagation, static, websocket
+
+_log = logging.getLogger("encke.server.http")
+DESCRIPTION = ("Comet positions from the MPC catalog: two-body or N-body, TDB Julian dates, au and au/day, "
+               "heliocentric ecliptic J2000 unless frame/center say otherwise.")
+# order matters: /api/comets/{id}/... before /api/comets/{id}, and the viewer's catch-all last
+ROUTERS = (ops.health_router, ops.metrics_router, catalog.router, propagation.router, observe.router,
+           catalog.details, planets.router, websocket.router, static.router)
+
+
+def create_app(service: Service, *, token: str | None = None, rate_limiter: RateLimiter | None = None,
+               pool: EnginePool | None = None, static_dir: Path | None = None) -> FastAPI:
+    """The FastAPI application over `service`. `token`: require "Authorization: Bearer <token>"."""
+    app = FastAPI(title="encke", version="0.1.0", default_response_class=NanSafeJSON, description=DESCRIPTION)
+    app.state.engine = Engine(service, pool or EnginePool(service.limits.workers))
+    app.state.token = token
+    app.state.limiter = rate_limiter or RateLimiter(0, 1)
+    app.state.static_dir = static_dir or static.STATIC_DIR
+    app.state.rendered_orbits = {}
+    app.add_exception_handler(ServiceError, _error)
+    app.add_exception_handler(InvalidInput, _error)  # the engine's validation errors name their field
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.middleware("http")(_access)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app
+
+
+def error_response(exc: BaseException) -> NanSafeJSON | None:
+    """The JSON error answer of a service error or engine InvalidInput; None for anything else."""
+    error = as_service_error(exc)
+    if error is None:
+        return None
+    response = NanSafeJSON({"detail": error.message}, status_code=error.http_status)
+    if isinstance(error, Unauthenticated):
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+async def _error(request: Request, exc: Exception):
+    return error_response(exc)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError):
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err.get("loc", ())[1:]) or "request"
+        parts.append(f"{field}: {err.get('msg', 'invalid')} (got {err.get('input')!r})")
+    return NanSafeJSON({"detail": "; ".join(parts)}, status_code=422)
+
+
+async def _access(request: Request, call_next):
+    """One metric and one JSON access line per request; an unhandled error is a logged 500."""
+    start, path = time.perf_counter(), request.url.path
+    try:
+        response = await call_next(request)
+    except Exception as exc:  # a bug, not the client's fault: say so, log it, keep serving
+        response = error_response(exc)
+        if response is None:
+            _log.exception("%s %s failed", request.method, path)
+            response = NanSafeJSON({"detail": f"internal error: {type(exc).__name__}: {exc}"[:300]},
+                                   status_code=500)
+    route = request.scope.get("route")
+    method = f"{request.method} {route.path if route is not None else 'unmatched'}"
+    elapsed = time.perf_counter() - start
+    request.app.state.engine.service.metrics.observe("http", method, str(response.status_code), elapsed)
+    logs.access("http", method, response.status_code, elapsed, client_host(request), path=path)
+    return response

@@ -1,0 +1,79 @@
+"""Catalog routes: list and search comets, one comet's detail, every comet's position and orbit."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from ... import params
+from ...service import Selection
+from ..deps import GUARDED, Engine, engine
+from ..responses import NanSafeJSON, binary
+
+FORMATS = ("json", "f32", "f64")  # bulk endpoints: JSON, or packed little-endian floats
+router = APIRouter(dependencies=GUARDED)
+details = APIRouter(dependencies=GUARDED)  # /api/comets/{id}: included after the /api/comets/{id}/... routes
+
+
+@router.get("/api/comets", summary="List comets (paged, filtered)")
+async def list_comets(search: str | None = None, periodic: str | None = None, q_min: str | None = None,
+                      q_max: str | None = None, e_min: str | None = None, e_max: str | None = None,
+                      orbit_type: str | None = None, limit: int = Query(50, ge=1, le=1000),
+                      offset: int = Query(0, ge=0), eng: Engine = Depends(engine)):
+    # empty values mean "no filter", so a form can send every field
+    sel = Selection(search=search or None, periodic=params.flag(periodic, "periodic"),
+                    q_min=params.optional_float(q_min, "q_min"), q_max=params.optional_float(q_max, "q_max"),
+                    e_min=params.optional_float(e_min, "e_min"), e_max=params.optional_float(e_max, "e_max"),
+                    orbit_type=tuple((orbit_type or "").replace(",", " ").split()))
+    service = eng.service
+
+    def work():
+        page = service.list_comets(sel, limit, offset)
+        return {"total": page.total, "offset": page.offset, "limit": page.limit,
+                "catalog_version": service.version, "comets": [service.summary(k) for k in page.indices]}
+
+    return await eng.answer(work)
+
+
+@details.get("/api/comets/{id:path}", summary="One comet: elements, non-grav parameters, next perihelion")
+async def get_comet(id: str, time: str | None = None, eng: Engine = Depends(engine)):
+    service = eng.service
+    return await eng.answer(lambda: service.detail(service.index_of(id), params.time_or_now(time)))
+
+
+@router.get("/api/catalog/positions", summary="Every comet's position at one time (flat x,y,z)")
+async def catalog_positions(time: str | None = None, model: str | None = None, format: str | None = None,
+                            eng: Engine = Depends(engine)):
+    service = eng.service
+
+    def work():
+        t, m, fmt = params.time_or_now(time), params.model(model), params.choice(format, "format", FORMATS, "json")
+        pos = service.catalog_positions(t, m)
+        if fmt != "json":
+            return binary(pos, fmt, {"X-Encke-Count": len(pos), "X-Encke-Time-Jd": repr(float(t))}, service.version)
+        return {"time_jd": t, "catalog_version": service.version, "count": len(pos), "positions": pos.reshape(-1)}
+
+    return await eng.answer(work)
+
+
+@router.get("/api/catalog/orbits", summary="Every comet's orbit line (flat x,y,z per sample)")
+async def catalog_orbits(request: Request, samples: int = 128, format: str | None = None,
+                         eng: Engine = Depends(engine)):
+    service = eng.service
+    rendered: dict = request.app.state.rendered_orbits  # the last JSON body, by (version, samples)
+
+    def work():
+        fmt = params.choice(format, "format", FORMATS, "json")
+        if fmt != "json":
+            lines = service.catalog_orbits(samples)
+            return binary(lines, fmt, {"X-Encke-Count": lines.shape[0], "X-Encke-Samples": samples}, service.version)
+        key = (service.version, samples)
+        body = rendered.get(key)
+        if body is None:  # ~9 MB of JSON for 1,163 comets x 128: encode once per catalog and size
+            lines = service.catalog_orbits(samples)
+            body = NanSafeJSON({"catalog_version": service.version, "count": lines.shape[0],
+                                "samples": samples, "positions": lines.reshape(-1)}).body
+            rendered.clear()
+            rendered[key] = body
+        return Response(body, media_type="application/json")
+
+    return await eng.answer(work)
