@@ -9,7 +9,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("fetch", "serve", "propagate", "observe", "tonight", "bench")
+COMMANDS = ("fetch", "serve", "propagate", "observe", "tonight", "approaches", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,100 @@
+"""Benchmark: uncertainty and close approaches beside plain N-body propagation, in one run.
+
+    python -m benchmarks.bench_uncertainty [--quick] [--out-dir DIR]
+
+Over 10 years from the catalog's date (the shared MPC file of 2026-01-03, or $ENCKE_CATALOG),
+DE421, with monthly outputs (121 epochs):
+- plain: encke.propagate(model="nbody") of the whole catalog (the peer of every other row);
+- covariance: encke.propagate_covariance of the whole catalog (the catalog has no covariance:
+  each comet gets a diagonal one over e, q, tp, node, peri, i; the cost does not depend on
+  the values), target <= 3x plain;
+- clones: 1,000 Monte Carlo clones of 67P (its SBDB covariance, sample_orbits) propagated
+  over 10 years, target < 1 s;
+- approaches: encke.close_approaches of the whole catalog to the Earth (0.2 au), target
+  <= 1.5x plain.
+Each row runs twice: the first call includes compilation, the second is the steady state.
+--quick: 100 comets.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import write_results
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT / ".." / "shared" / "data"
+START_TDB = 2461043.5  # 2026-01-03.0 TDB
+YEARS = 10.0
+
+
+def _timed(fn):
+    t0 = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - t0
+
+
+def _twice(fn):
+    _, first = _timed(fn)
+    value, steady = _timed(fn)
+    return value, first, steady
+
+
+def main(quick: bool = False, out_dir: str | os.PathLike | None = None) -> list[dict]:
+    import jax
+
+    import encke
+    from encke.engine.sources import sbdb
+
+    path = os.environ.get("ENCKE_CATALOG") or str(SHARED / "cometels" / "CometEls-2026-01-03.txt")
+    catalog = encke.read_comets(Path(path))
+    n = 100 if quick else len(catalog)
+    el = catalog.elements[np.arange(n)]
+    times = START_TDB + np.linspace(0.0, YEARS * 365.25, 121)
+    eph = encke.load_ephemeris("de421")
+    sd = np.array([1e-7, 1e-7, 1e-4, 1e-5, 1e-5, 1e-5])  # e, q au, tp d, node, peri, i deg
+    cov = encke.make_covariance(np.broadcast_to(np.diag(sd**2), (n, 6, 6)), ("e", "q", "tp", "node", "peri", "i"),
+                                np.where(np.isfinite(el.epoch), el.epoch, el.tp))
+    r67 = sbdb.parse_response(json.loads((SHARED / "sbdb" / "sbdb-67P.json").read_text()), "67P")
+    clones = encke.sample_orbits(r67.elements, r67, 1000, seed=1)
+    t67 = float(r67.elements.epoch[0]) + np.linspace(0.0, YEARS * 365.25, 121)
+
+    runs = {
+        "plain": (n, lambda: encke.propagate(el, times, model="nbody", ephemeris=eph)),
+        "covariance": (n, lambda: encke.propagate_covariance(el, times, cov, model="nbody", ephemeris=eph)),
+        "clones": (1000, lambda: encke.propagate(clones, t67, model="nbody", ephemeris=eph)),
+        "approaches": (n, lambda: encke.close_approaches(el, times[0], times[-1], ("earth",), 0.2, ephemeris=eph)),
+    }
+    rows = []
+    for name, (count, fn) in runs.items():
+        _, first, steady = _twice(fn)
+        rows.append({"run": name, "objects": count, "first_call_s": round(first, 3), "steady_s": round(steady, 3)})
+    plain = rows[0]["steady_s"]
+    for r in rows:
+        r["x_plain"] = round(r["steady_s"] / plain, 2)
+    meta = {"catalog": path, "device": str(jax.devices()[0]), "cpu_count": os.cpu_count(),
+            "python": platform.python_version(), "jax": jax.__version__, "quick": quick}
+    lines = [f"encke uncertainty benchmark: {n} comets, 10 years, 121 epochs, DE421 ({meta['device']}, "
+             f"{meta['cpu_count']} CPUs)",
+             f"{'run':<11} {'objects':>7} {'first call s':>12} {'steady s':>9} {'x plain':>8}"]
+    for r in rows:
+        lines.append(f"{r['run']:<11} {r['objects']:>7} {r['first_call_s']:>12.2f} {r['steady_s']:>9.2f} "
+                     f"{r['x_plain']:>8.2f}")
+    print("\n".join(lines))
+    write_results(out_dir, "uncertainty", meta, rows, "\n".join(lines))
+    return rows
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100 comets")
+    parser.add_argument("--out-dir", help="write bench_uncertainty.json and .txt here")
+    args = parser.parse_args()
+    main(quick=args.quick, out_dir=args.out_dir)
