@@ -53,6 +53,8 @@ class CatalogChoice:
             return f"the MPC snapshot shipped with encke ({day})"
         if self.origin == "download":
             return f"the cached MPC download of {self.date.strftime('%Y-%m-%d %H:%M UTC')} ({self.path})"
+        if not self.path.is_file():
+            return f"{self.path} (from {self.origin}; no such file)"
         return f"{self.path} (from {self.origin}, modified {day})"
 
 
