@@ -166,6 +166,16 @@ class Catalog:
     def __repr__(self) -> str:
         return f"Catalog({len(self)} comets, {len(self.rejected)} rejected lines, source={self.source!r})"
 
+    def rejected_summary(self, first: int = 3) -> str:
+        """One line for a log: how many lines were rejected, with the first `first` (line number,
+        reason) pairs; "" when none was. The server prints it at start-up."""
+        if not self.rejected:
+            return ""
+        shown = "; ".join(f"line {number}: {reason}" for number, reason in self.rejected[:first])
+        more = f"; and {len(self.rejected) - first} more" if len(self.rejected) > first else ""
+        noun = "line" if len(self.rejected) == 1 else "lines"
+        return f"{len(self.rejected)} {noun} rejected in {self.source} ({shown}{more})"
+
     def column(self, field: str) -> np.ndarray:
         """The read-only (N,) array of one field (names as in Comet, plus 'line', the raw text)."""
         try:

@@ -108,3 +108,13 @@ def test_readers_agree_on_randomly_damaged_lines(real_lines, data):
             line = line[:column] + text + line[column + len(text):]
         lines.append(line[: data.draw(st.integers(90, len(line)))])
     assert_same("\n".join(lines) + "\n")
+
+
+def test_rejected_lines_are_summarised_for_the_start_up_log(real_lines):
+    text = "\n".join(real_lines[:3] + [real_lines[0], real_lines[1][:50], "garbage", real_lines[2]]) + "\n"
+    cat = read_comets(text)
+    summary = cat.rejected_summary()
+    assert summary.startswith("4 lines rejected in <text> (line 4: duplicate: ")
+    assert "line 5: line truncated: " in summary and "line 6: line truncated: 7 characters" in summary
+    assert summary.endswith("; and 1 more)")
+    assert read_comets("\n".join(real_lines[:3]) + "\n").rejected_summary() == ""
