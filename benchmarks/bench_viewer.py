@@ -15,7 +15,7 @@ page's own timings from its read-only hook `window.encke`:
   samples, new packed samples arrive several times a second): intervals between
   requestAnimationFrame callbacks (`frameTimes`) and the viewer's main-thread work per frame
   (`frameWork`: tick + render submission), median and 95th percentile, with orbit lines on and
-  off.
+  off, and with the comets' comae and tails (instanced, drawn on the GPU) on and off.
 
 WebGL here is SwiftShader (a CPU rasterizer, as on CI machines without a GPU), so frame times
 are an upper bound for a desktop browser with a GPU. --quick: one cold load, 2 s per scenario.
@@ -64,7 +64,7 @@ def _cold_load(browser, url: str) -> dict:
         context.close()
 
 
-def _frames(browser, url: str, orbits: bool, seconds: float) -> dict:
+def _frames(browser, url: str, orbits: bool, seconds: float, tails: bool = True) -> dict:
     context = browser.new_context(viewport=VIEWPORT)
     try:
         page = context.new_page()
@@ -72,6 +72,8 @@ def _frames(browser, url: str, orbits: bool, seconds: float) -> dict:
         page.wait_for_function(READY, timeout=120_000)
         if not orbits:
             page.get_by_test_id("toggle-orbits").uncheck()
+        if not tails:
+            page.get_by_test_id("tails-toggle").uncheck()
         page.get_by_test_id("rate-select").select_option(label="1 week / s")
         page.get_by_test_id("play-button").click()
         time.sleep(1.0)  # let the sampler reach its steady rhythm
@@ -81,7 +83,7 @@ def _frames(browser, url: str, orbits: bool, seconds: float) -> dict:
         new = min(data["n"] - start, len(data["t"]))
         intervals, work = data["t"][-new:], data["w"][-new:]
         return {
-            "scenario": f"playing, orbits {'on' if orbits else 'off'}",
+            "scenario": f"playing, orbits {'on' if orbits else 'off'}, tails {'on' if tails else 'off'}",
             "frames": new,
             "fps": round(1000 / statistics.fmean(intervals), 1) if intervals else float("nan"),
             "frame_median_ms": round(_quantile(intervals, 0.5), 2),
@@ -107,8 +109,8 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None, catalog:
             "first_frame_ms": round(statistics.median(first), 1), "first_frame_max_ms": round(max(first), 1),
             "orbits_frame_ms": round(statistics.median(orbit), 1), "orbits_frame_max_ms": round(max(orbit), 1),
         })
-        for orbits in (True, False):
-            rows.append(_frames(browser, url, orbits, seconds))
+        for orbits, tails in ((True, True), (False, True), (True, False)):
+            rows.append(_frames(browser, url, orbits, seconds, tails))
     renderer = timings[0]["renderer"]
     meta = {"renderer": renderer, "viewport": VIEWPORT, "server_warmup_s": round(warmup_s, 1),
             "cpu_count": os.cpu_count(), "python": platform.python_version(), "quick": quick}
@@ -116,10 +118,10 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None, catalog:
              f"server warm-up (JIT) {warmup_s:.1f} s, not included below",
              f"load to first frame (catalog points): median {statistics.median(first):.0f} ms, worst {max(first):.0f} ms; "
              f"with orbit lines: median {statistics.median(orbit):.0f} ms ({loads} cold loads, {timings[0]['count']} comets)",
-             f"{'scenario':<22} {'frames':>6} {'fps':>6} {'frame med ms':>12} {'frame p95 ms':>12} "
+             f"{'scenario':<32} {'frames':>6} {'fps':>6} {'frame med ms':>12} {'frame p95 ms':>12} "
              f"{'work med ms':>11} {'work p95 ms':>11}"]
     for r in rows[1:]:
-        lines.append(f"{r['scenario']:<22} {r['frames']:>6} {r['fps']:>6} {r['frame_median_ms']:>12} "
+        lines.append(f"{r['scenario']:<32} {r['frames']:>6} {r['fps']:>6} {r['frame_median_ms']:>12} "
                      f"{r['frame_p95_ms']:>12} {r['work_median_ms']:>11} {r['work_p95_ms']:>11}")
     print("\n".join(lines))
     write_results(out_dir, "viewer", meta, rows, "\n".join(lines))

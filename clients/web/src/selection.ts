@@ -11,6 +11,7 @@ import type { CometDetail, FollowFrame, Xyz } from "./api/types";
 import { extrapolate, hermite } from "./math/interpolate";
 import type { SelectionLayer } from "./scene/selectionLayer";
 import type { Model } from "./state/urlState";
+import type { Activity } from "./ui/activity";
 import type { ErrorBanner } from "./ui/errorBanner";
 import type { InfoPanel } from "./ui/infoPanel";
 
@@ -35,6 +36,15 @@ export class Selection {
   infoJd = Number.NaN;
   /** Epoch (TDB JD) of the sky position (RA/Dec, elongation, magnitude) shown. */
   observeJd = Number.NaN;
+  /** Models of the state and the sky position shown (null before the first answer). */
+  infoModel: Model | null = null;
+  observeModel: Model | null = null;
+  /** The next perihelion shown (TDB JD or null), the model and epoch it was computed for. */
+  perihelionJd: number | null = null;
+  perihelionModel: Model | null = null;
+  private perihelionFromJd = Number.NaN;
+  private perihelionInFlight = false;
+  private perihelionWallMs = -Infinity;
   private prev: Frame | null = null;
   private last: Frame | null = null;
   private socket: FollowSocket | null = null;
@@ -57,6 +67,7 @@ export class Selection {
     private readonly info: InfoPanel,
     private readonly banner: ErrorBanner,
     private readonly clock: () => { epoch: number; rate: number },
+    private readonly activity: Activity,
   ) {
   }
 
@@ -79,6 +90,8 @@ export class Selection {
       this.received = null;
       this.receivedJd = this.infoJd = this.infoRequestedJd = Number.NaN;
       this.observeJd = this.observeRequestedJd = Number.NaN;
+      this.infoModel = this.observeModel = null;
+      this.resetPerihelion();
       this.info.showDetail(detail);
       this.syncFollow();
       const orbit = await this.api.orbit(detail.id, 512);
@@ -107,6 +120,7 @@ export class Selection {
   setModel(model: Model): void {
     this.model = model;
     this.info.setModel(model);
+    this.resetPerihelion();
     this.prev = this.last = null;
     this.infoJd = this.infoRequestedJd = Number.NaN;
     this.observeJd = this.observeRequestedJd = Number.NaN;
@@ -170,12 +184,13 @@ export class Selection {
       this.infoRequestedJd = epoch;
       this.infoWallMs = wallMs;
       const token = this.token, model = this.model;
-      this.api.position(d.id, epoch, model).then(
+      this.activity.track(model === "nbody" ? "N-body state" : "state", this.api.position(d.id, epoch, model)).then(
         (p) => {
           this.infoInFlight = false;
           if (token !== this.token || model !== this.model) return;
           this.info.showPosition(p);
           this.infoJd = p.time_jd;
+          this.infoModel = model;
           this.banner.clear("position");
           this.received = p.position;
           this.receivedJd = p.time_jd;
@@ -192,6 +207,7 @@ export class Selection {
       );
     }
     this.refreshObservation(d.id, epoch, playing, wallMs);
+    this.refreshPerihelion(d, epoch, wallMs);
     const passed = d.next_perihelion_jd !== null && epoch > d.next_perihelion_jd;
     if ((passed || Math.abs(epoch - this.detailJd) > 1) && wallMs - this.detailWallMs > 1000) {
       this.detailWallMs = wallMs;
@@ -216,12 +232,13 @@ export class Selection {
     this.observeRequestedJd = epoch;
     this.observeWallMs = wallMs;
     const token = this.token, model = this.model;
-    this.api.observe(id, epoch, model).then(
+    this.activity.track(model === "nbody" ? "N-body sky position" : "sky position", this.api.observe(id, epoch, model)).then(
       (o) => {
         this.observeInFlight = false;
         if (token !== this.token || model !== this.model) return;
         this.info.showObservation(o);
         this.observeJd = o.times_jd[0];
+        this.observeModel = model;
       },
       (err) => {
         this.observeInFlight = false;
@@ -234,6 +251,60 @@ export class Selection {
           this.observeRequestedJd = Number.NaN; // retry after the back-off
           this.info.clearObservation("unavailable");
         }
+      },
+    );
+  }
+
+  private resetPerihelion(): void {
+    this.perihelionJd = null;
+    this.perihelionModel = null;
+    this.perihelionFromJd = Number.NaN;
+    this.perihelionInFlight = false;
+  }
+
+  /** Whether the next perihelion shown is for the current model and still ahead of (or at) epoch. */
+  perihelionCurrent(epoch: number): boolean {
+    if (this.perihelionModel !== this.model) return false;
+    if (!(epoch >= this.perihelionFromJd)) return false;
+    return this.perihelionJd === null ? true : epoch <= this.perihelionJd;
+  }
+
+  /**
+   * The next perihelion with the selected model: two-body from the comet's details (the
+   * engine's time law, on the server), N-body from /api/comets/{id}/perihelion (the engine
+   * integrates to the next minimum of r). Recomputed when the clock passes it or goes back.
+   */
+  private refreshPerihelion(d: CometDetail, epoch: number, wallMs: number): void {
+    if (this.model === "kepler") {
+      if (this.perihelionModel !== "kepler" || this.perihelionJd !== d.next_perihelion_jd) {
+        this.perihelionModel = "kepler";
+        this.perihelionJd = d.next_perihelion_jd;
+        this.perihelionFromJd = -Infinity;
+        this.info.showNextPerihelion(d.next_perihelion_jd, "kepler", d.e >= 1 ? "none (open orbit)" : "");
+      }
+      return;
+    }
+    if (this.perihelionCurrent(epoch) || this.perihelionInFlight || wallMs - this.perihelionWallMs < 1000) return;
+    this.perihelionInFlight = true;
+    this.perihelionWallMs = wallMs;
+    const token = this.token, model = this.model;
+    this.activity.track("N-body perihelion", this.api.nextPerihelion(d.id, epoch, model)).then(
+      (r) => {
+        if (token !== this.token || model !== this.model) return;
+        this.perihelionInFlight = false;
+        this.perihelionJd = r.next_perihelion_jd;
+        this.perihelionFromJd = r.time_jd;
+        this.perihelionModel = model;
+        this.info.showNextPerihelion(r.next_perihelion_jd, model, r.reason || "none ahead");
+      },
+      (err) => {
+        if (token !== this.token || model !== this.model) return;
+        this.perihelionInFlight = false;
+        this.perihelionJd = null;
+        this.perihelionFromJd = epoch;
+        this.perihelionModel = model;
+        const reason = err instanceof ApiError && err.kind === "bad-request" ? err.detail.replace(/^time: /, "") : err instanceof ApiError && err.status === 404 ? "not available from this server" : "unavailable";
+        this.info.showNextPerihelion(null, model, reason);
       },
     );
   }

@@ -14,6 +14,12 @@
  *   frameWork           the viewer's main-thread work in those frames (tick + render)
  *   frameCount          frames recorded since load (to tell which entries are new)
  *   observeEpoch        TDB JD of the observing panel's values (RA/Dec, elongation, magnitude)
+ * and for the panels that show the engine's series:
+ *   nextPerihelion      {jd, model} shown in the panel (jd null when none), or null before any
+ *   plotSeries          the plots' data (times_jd, r_au, delta_au, tmag, marks) as received
+ *   skyChart            the sky chart's comet at the shown time (ra/dec, az/el, observer), or null
+ *   busy                whether a request the panels wait for is in flight
+ *   limitingMagnitude, tails, magnitudeOf(id) (as drawn), pickAt(x, y) (the id a click there selects)
  */
 import type { Viewer } from "./viewer";
 
@@ -33,6 +39,25 @@ export function installTestHook(viewer: Viewer): void {
     /** [px, py, pz, tx, ty, tz]: camera position and orbit target, au heliocentric ecliptic. */
     get camera(): number[] { return viewer.stage.getCamera(); },
     get observeEpoch(): number | null { return Number.isFinite(viewer.selection.observeJd) ? viewer.selection.observeJd : null; },
+    get nextPerihelion(): { jd: number | null; model: string } | null {
+      const s = viewer.selection;
+      return s.perihelionModel && s.perihelionCurrent(viewer.currentEpoch) ? { jd: s.perihelionJd, model: s.perihelionModel } : null;
+    },
+    get plotSeries(): unknown { return viewer.plots.series ? structuredClone(viewer.plots.series) : null; },
+    get skyChart(): unknown { return viewer.sky.state ? { ...viewer.sky.state } : null; },
+    get busy(): boolean { return viewer.activity.busy; },
+    get limitingMagnitude(): number { return viewer.comets?.limit ?? Number.NaN; },
+    get tails(): boolean { return viewer.comets?.tails.group.visible ?? false; },
+    magnitudeOf(id: string): number | null {
+      const k = viewer.indexOf(id);
+      if (k === undefined) return null;
+      const m = viewer.refreshMagnitudes()[k];
+      return Number.isFinite(m) ? m : null;
+    },
+    pickAt(x: number, y: number): string | null {
+      const k = viewer.pickAt(x, y);
+      return k === null ? null : viewer.summaries[k].id;
+    },
     get firstFrameMs(): number | null { return viewer.firstFrameMs; },
     get firstOrbitsFrameMs(): number | null { return viewer.firstOrbitsFrameMs; },
     get frameTimes(): number[] { return viewer.frames.intervalsMs(); },
@@ -41,7 +66,7 @@ export function installTestHook(viewer: Viewer): void {
     screenPositionOf(id: string): [number, number] | null {
       const k = viewer.indexOf(id);
       const layer = viewer.comets;
-      if (k === undefined || !layer || !layer.isShown(k)) return null;
+      if (k === undefined || !layer || !layer.isShown(k) || !(viewer.refreshMagnitudes()[k] <= layer.limit)) return null;
       return viewer.stage.toClient(layer.display[3 * k], layer.display[3 * k + 1], layer.display[3 * k + 2]);
     },
   });

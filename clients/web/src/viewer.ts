@@ -15,12 +15,19 @@ import { PlanetLayer } from "./scene/planetLayer";
 import { SceneView } from "./scene/sceneView";
 import { SelectionLayer } from "./scene/selectionLayer";
 import { Selection } from "./selection";
+import { catalogMagnitudes } from "./physics/magnitude";
+import { SkyChart } from "./sky/skyChart";
 import { computeVisibility } from "./state/filters";
+import { rankMatches } from "./state/searchRank";
 import { decodeViewState, encodeViewState, type ViewState } from "./state/urlState";
 import { nowTdbJd } from "./time/julian";
+import { Activity } from "./ui/activity";
+import { BrightestList } from "./ui/brightestList";
+import { describeCatalog } from "./ui/catalogSource";
 import { h } from "./ui/dom";
 import { ErrorBanner } from "./ui/errorBanner";
 import { InfoPanel } from "./ui/infoPanel";
+import { PlotsPanel } from "./ui/plotsPanel";
 import { SearchPanel } from "./ui/searchPanel";
 import { SettingsPanel, type ViewSettings } from "./ui/settingsPanel";
 import { TimeControls } from "./ui/timeControls";
@@ -33,7 +40,16 @@ export class Viewer {
   readonly clock: Clock;
   readonly stage: SceneView;
   readonly banner = new ErrorBanner();
+  readonly activity = new Activity();
   readonly selection: Selection;
+  readonly plots: PlotsPanel;
+  readonly sky: SkyChart;
+  private readonly search: SearchPanel;
+  private readonly catalogSource: HTMLElement;
+  private readonly brightestList: BrightestList;
+  /** Predicted magnitudes of the catalog as drawn (geometric, for ranking and picking). */
+  private mags = new Float64Array(0);
+  private lastPanelMs = 0;
   comets: CometLayer | null = null;
   summaries: CometSummary[] = [];
   private readonly idIndex = new Map<string, number>();
@@ -70,6 +86,7 @@ export class Viewer {
     const host = h("div", { class: "stage" });
     this.loading = h("div", { class: "loading", "data-testid": "loading", text: "Loading the comet catalog\u2026" });
     this.settings = new SettingsPanel((v) => this.applyView(v), () => this.applyFilters());
+    this.catalogSource = h("div", { class: "catalog-source", "data-testid": "catalog-source", text: "catalog: \u2026" });
     this.info = new InfoPanel({
       close: () => { this.selection.clear(); this.follow = false; this.info.setFollow(false); },
       model: (m) => this.selection.setModel(m),
@@ -83,16 +100,32 @@ export class Viewer {
       now: () => { this.clock.setEpoch(nowTdbJd(), performance.now()); this.clockChanged(true); },
       dateError: (m) => (m ? this.banner.set("date", m) : this.banner.clear("date")),
     });
-    const search = new SearchPanel(this.api, (id) => void this.selection.select(id), (m) => (m ? this.banner.set("search", m) : this.banner.clear("search")));
+    const seek = (jd: number) => { this.clock.pause(performance.now()); this.clock.setEpoch(jd, performance.now()); this.clockChanged(true); };
+    this.plots = new PlotsPanel(this.api, this.activity, seek);
+    this.sky = new SkyChart(this.api, this.activity, (m) => this.banner.set("sky", m));
+    this.info.addTab("plots", "Plots", this.plots.element);
+    this.info.addTab("sky", "Sky chart", this.sky.element);
+    this.info.setTabListener(() => (this.lastPanelMs = 0));
+    const search = new SearchPanel(
+      this.api, (id) => void this.selection.select(id), (m) => (m ? this.banner.set("search", m) : this.banner.clear("search")),
+      (query, matches) => { this.refreshMagnitudes(); return rankMatches(query, matches, (k) => this.mags[k] ?? Number.NaN); },
+    );
+    this.search = search;
+    this.brightestList = new BrightestList((id) => void this.selection.select(id));
     root.append(
       host,
       h("div", { class: "left-column" }, [
         h("header", { class: "brand panel" }, [
-          h("span", { class: "logo", "aria-hidden": "true", text: "\u2604" }),
-          h("h1", { text: "encke" }),
-          h("span", { class: "tagline", text: "comet catalog viewer" }),
+          h("div", { class: "brand-row" }, [
+            h("span", { class: "logo", "aria-hidden": "true", text: "\u2604" }),
+            h("h1", { text: "encke" }),
+            h("span", { class: "tagline", text: "comet catalog viewer" }),
+            this.activity.element,
+          ]),
+          this.catalogSource,
         ]),
         h("div", { class: "panel search-panel" }, [search.element]),
+        this.brightestList.element,
         this.settings.element,
       ]),
       this.info.element,
@@ -104,7 +137,7 @@ export class Viewer {
     this.stage = new SceneView(host);
     if (initial.camera) this.stage.setCamera(initial.camera);
     this.stage.scene.add(this.planets.group, this.selectionLayer.group);
-    this.selection = new Selection(this.api, this.selectionLayer, this.info, this.banner, () => ({ epoch: this.epoch, rate: this.clock.signedRate }));
+    this.selection = new Selection(this.api, this.selectionLayer, this.info, this.banner, () => ({ epoch: this.epoch, rate: this.clock.signedRate }), this.activity);
     this.selection.setModel(initial.model);
     this.planetSampler = new Sampler<Planets>(
       (t) => this.api.planets(t),
@@ -123,14 +156,39 @@ export class Viewer {
       250, // planets move slowly on screen; 4 samples a second are plenty
     );
     this.installPicking(host);
-    window.addEventListener("keydown", (e) => {
-      if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
-      if (e.key === " ") {
-        e.preventDefault();
-        if (this.clock.playing) this.clock.pause(performance.now()); else this.clock.play(1, performance.now());
-        this.clockChanged(false);
-      }
-    });
+    window.addEventListener("keydown", (e) => this.onKey(e));
+  }
+
+  /**
+   * Keyboard: space plays and pauses, left/right step the clock (one day; with Shift 30 days),
+   * "/" focuses the search. Typing in a field is left alone.
+   */
+  private onKey(e: KeyboardEvent): void {
+    const t = e.target;
+    if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) return;
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === " ") {
+      e.preventDefault();
+      if (this.clock.playing) this.clock.pause(performance.now()); else this.clock.play(1, performance.now());
+      this.clockChanged(false);
+    } else if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
+      e.preventDefault();
+      const step = (e.shiftKey ? 30 : 1) * (e.key === "ArrowRight" ? 1 : -1);
+      this.clock.pause(performance.now());
+      this.clock.setEpoch(this.clock.epochAt(performance.now()) + step, performance.now());
+      this.clockChanged(true);
+    } else if (e.key === "/") {
+      e.preventDefault();
+      this.search.focus();
+    }
+  }
+
+  /** Recompute the catalog's predicted magnitudes from the positions and the Earth as drawn. */
+  refreshMagnitudes(): Float64Array {
+    const layer = this.comets;
+    if (!layer) return this.mags;
+    if (this.mags.length !== layer.count) this.mags = new Float64Array(layer.count);
+    return catalogMagnitudes(layer.absoluteH, layer.slopeK, layer.display, layer.earthPosition, this.mags);
   }
 
   /** Start the loop (the scene draws at once) and load the catalog in the background. */
@@ -181,7 +239,8 @@ export class Viewer {
 
   private async checkHealth(): Promise<void> {
     try {
-      await this.api.health();
+      const health = await this.api.health();
+      this.catalogSource.textContent = describeCatalog(health);
       this.banner.clear("server");
       if (!this.comets) void this.load();
     } catch (err) {
@@ -198,8 +257,13 @@ export class Viewer {
       this.banner.clear("catalog");
       this.summaries = summaries;
       summaries.forEach((c, k) => this.idIndex.set(c.id, k));
-      const layer = new CometLayer(summaries.length, summaries.map((c) => c.period_years !== null));
+      const layer = new CometLayer(summaries.length, summaries.map((c) => c.period_years !== null), {
+        H: summaries.map((c) => c.H ?? Number.NaN), K: summaries.map((c) => c.K ?? Number.NaN),
+        iDeg: summaries.map((c) => c.i_deg), nodeDeg: summaries.map((c) => c.node_deg),
+      });
       this.comets = layer;
+      this.stage.scene.add(layer.tails.group);
+      void this.checkHealth();
       this.mask = new Uint8Array(summaries.length).fill(1);
       this.stage.staticScene.add(layer.orbits);
       this.stage.scene.add(layer.points);
@@ -256,6 +320,8 @@ export class Viewer {
     if (this.comets) {
       this.comets.orbits.visible = v.orbits;
       this.comets.setPointSize(v.pointSize);
+      this.comets.tails.group.visible = v.tails;
+      this.comets.setLimitingMagnitude(v.limitingMagnitude);
     }
     this.planets.group.visible = v.planets;
     this.planets.setOrbitsVisible(v.orbits);
@@ -273,38 +339,62 @@ export class Viewer {
     this.settings.setCount(shown, this.summaries.length);
   }
 
+  /** The shown comet nearest to a client point within a few pixels (more for a finger), or null. */
+  pickAt(clientX: number, clientY: number, touch = false): number | null {
+    if (!this.comets) return null;
+    const mags = this.refreshMagnitudes();
+    return this.comets.pickScreen((x, y, z) => this.stage.toClient(x, y, z), clientX, clientY, touch ? 20 : 9, mags);
+  }
+
+  /**
+   * Click or tap selects the nearest visible comet (screen-space, see scene/picking.ts); a drag
+   * or a two-finger pinch moves the camera instead. Hover names the comet under the pointer,
+   * except the selected one, which already has its label.
+   */
   private installPicking(host: HTMLElement): void {
     let down: [number, number] | null = null;
+    const pointers = new Set<number>();
+    let multi = false;
     const tip = h("div", { class: "hover-tip", hidden: true });
     host.append(tip);
     let lastMove = 0;
-    host.addEventListener("pointerdown", (e) => (down = [e.clientX, e.clientY]));
+    host.addEventListener("pointerdown", (e) => {
+      pointers.add(e.pointerId);
+      if (pointers.size > 1) multi = true;
+      down = [e.clientX, e.clientY];
+    });
+    const release = (e: PointerEvent) => {
+      pointers.delete(e.pointerId);
+      const start = down, gesture = multi;
+      if (pointers.size === 0) { down = null; multi = false; }
+      return { start, gesture };
+    };
+    host.addEventListener("pointercancel", (e) => void release(e));
     host.addEventListener("pointerup", (e) => {
-      if (!down || !this.comets) return;
-      const moved = Math.hypot(e.clientX - down[0], e.clientY - down[1]);
-      down = null;
-      if (moved > 5) return; // a drag rotates the camera; only a click selects
-      const k = this.comets.pick(this.stage.raycasterAt(e.clientX, e.clientY, 8));
+      const { start, gesture } = release(e);
+      if (!start || gesture || !this.comets) return;
+      if (Math.hypot(e.clientX - start[0], e.clientY - start[1]) > (e.pointerType === "touch" ? 10 : 5)) return; // a drag rotates the camera
+      const k = this.pickAt(e.clientX, e.clientY, e.pointerType === "touch");
       if (k !== null) void this.selection.select(this.summaries[k].id);
     });
     // Hover: name the comet under the pointer (throttled; picking is a pass over N points).
     host.addEventListener("pointermove", (e) => {
-      if (down || !this.comets || e.timeStamp - lastMove < 60) return;
+      if (down || !this.comets || e.pointerType === "touch" || e.timeStamp - lastMove < 60) return;
       lastMove = e.timeStamp;
-      const k = this.comets.pick(this.stage.raycasterAt(e.clientX, e.clientY, 8));
+      const k = this.pickAt(e.clientX, e.clientY);
       const canvas = this.stage.renderer.domElement;
-      if (k === null) {
+      canvas.style.cursor = k === null ? "" : "pointer";
+      if (k === null || this.summaries[k].id === this.selection.id) {
         tip.hidden = true;
-        canvas.style.cursor = "";
         return;
       }
       const c = this.summaries[k];
-      tip.textContent = c.name && c.name !== c.id ? `${c.id} ${c.name}` : c.id;
+      const m = this.mags[k];
+      tip.textContent = `${c.name && c.name !== c.id ? `${c.id} ${c.name}` : c.id}${Number.isFinite(m) ? ` \u00b7 m ${m.toFixed(1)}` : ""}`;
       const rect = host.getBoundingClientRect();
       tip.style.left = `${e.clientX - rect.left + 14}px`;
       tip.style.top = `${e.clientY - rect.top + 10}px`;
       tip.hidden = false;
-      canvas.style.cursor = "pointer";
     });
     host.addEventListener("pointerleave", () => (tip.hidden = true));
   }
@@ -321,8 +411,9 @@ export class Viewer {
     if (this.comets) this.stage.setStaticKey(`${this.comets.orbitVersion}:${this.comets.orbits.visible}`);
     const moved = this.epoch !== this.drawn.epoch || this.dataVersion !== this.drawn.data;
     if (moved) {
-      this.comets?.update(this.epoch);
       this.planets.update(this.epoch);
+      this.comets?.setEarth(this.planets.loaded ? this.planets.positionOf("Earth") : null);
+      this.comets?.update(this.epoch);
     }
     this.selection.tick(this.epoch, this.clock.playing, wall);
     const p = this.selection.id ? this.selection.displayPosition(this.epoch) : null;
@@ -343,12 +434,70 @@ export class Viewer {
     if (wall - this.lastUiMs > 100) {
       this.lastUiMs = wall;
       this.time.update(this.epoch, this.clock.playing, this.clock.dir, this.clock.rate);
+      this.markStale();
+    }
+    if (wall - this.lastPanelMs > 250) {
+      this.lastPanelMs = wall;
+      this.updatePanels();
     }
     if (wall - this.lastUrlMs > URL_UPDATE_MS) {
       this.lastUrlMs = wall;
       this.updateUrl();
     }
     return this.stage.render();
+  }
+
+  /**
+   * Grey out what no longer describes the shown time and model: the state and sky sections
+   * until the answers for this epoch (paused) and model arrive, the next perihelion until the
+   * engine's value for this model is in.
+   */
+  private markStale(): void {
+    const sel = this.selection;
+    if (!sel.id) return;
+    const playing = this.clock.playing;
+    const lagging = (jd: number) => !playing && jd !== this.epoch;
+    this.info.setStale("state", sel.infoModel !== sel.model || lagging(sel.infoJd));
+    this.info.setStale("sky", sel.observeModel !== sel.model || lagging(sel.observeJd));
+    this.info.setStale("perihelion", !sel.perihelionCurrent(this.epoch));
+  }
+
+  /**
+   * Keep the selected comet's label off the planets' names: try it right, left, below and
+   * above the comet, and keep the first place that overlaps no planet label.
+   */
+  private placeSelectionLabel(): void {
+    const label = this.selectionLayer.labelDiv;
+    if (!label.isConnected || label.offsetParent === null) return;
+    const planets = this.planets.labelElements.filter((e) => e.isConnected && e.offsetParent !== null).map((e) => e.getBoundingClientRect());
+    const places = ["right", "left", "below", "above"];
+    const current = places.find((p) => label.classList.contains(`place-${p}`)) ?? "right";
+    const overlaps = () => {
+      const r = label.getBoundingClientRect();
+      return planets.some((p) => r.left < p.right && r.right > p.left && r.top < p.bottom && r.bottom > p.top);
+    };
+    if (!overlaps()) return;
+    for (const place of places) {
+      if (place === current) continue;
+      label.classList.remove(...places.map((p) => `place-${p}`));
+      label.classList.add(`place-${place}`);
+      if (!overlaps()) return;
+    }
+  }
+
+  /** The open tab's plots or sky chart follow the selection, the clock and the model. */
+  private updatePanels(): void {
+    this.placeSelectionLabel();
+    if (this.brightestList.open && this.comets?.loaded) this.brightestList.update(this.refreshMagnitudes(), this.summaries);
+    const id = this.selection.id;
+    if (!id) {
+      this.plots.clear();
+      this.sky.clear();
+      return;
+    }
+    if (this.info.tab === "plots") void this.plots.update(id, this.epoch, this.selection.model);
+    else this.plots.setNow(this.epoch);
+    if (this.info.tab === "sky") this.sky.update(id, this.epoch, this.selection.model, this.clock.playing);
   }
 
   private updateUrl(): void {

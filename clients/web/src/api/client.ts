@@ -6,7 +6,7 @@ import type { Model } from "../state/urlState";
 import { ApiError, describeFailure, detailText, failureKind } from "./errors";
 import { decodeOrbits, decodePositions, isFormatRejection, packJson, type PackedOrbits, type PackedPositions } from "./packed";
 import type {
-  CatalogOrbits, CatalogPositions, CometDetail, CometList, CometObservation, CometPosition, CometSummary, Health, OrbitLine,
+  CatalogOrbits, CatalogPositions, CometDetail, CometList, CometObservation, CometPosition, CometSummary, Health, NextPerihelion, OrbitLine,
   Planets,
 } from "./types";
 
@@ -154,6 +154,19 @@ export class ApiClient {
   /** Where the comet appears from the geocentre (observer 500) at one time. */
   observe(id: string, timeJd: number, model: Model, signal?: AbortSignal): Promise<CometObservation> {
     return this.get(`/api/comets/${encodeURIComponent(id)}/observe`, { time: timeJd, model, observer: "500" }, signal);
+  }
+
+  /**
+   * An observer ephemeris from start to stop (TDB JD) every step days: the series behind the
+   * plots (geocentre) and the sky chart (geocentre or a site: then azimuth and elevation too).
+   */
+  observeRange(id: string, startJd: number, stopJd: number, stepDays: number, model: Model, observer = "500", signal?: AbortSignal): Promise<CometObservation> {
+    return this.get(`/api/comets/${encodeURIComponent(id)}/observe`, { start: startJd, stop: stopJd, step: stepDays, model, observer }, signal);
+  }
+
+  /** The next perihelion at or after timeJd with the model (the engine's, N-body included). */
+  nextPerihelion(id: string, timeJd: number, model: Model): Promise<NextPerihelion> {
+    return this.get(`/api/comets/${encodeURIComponent(id)}/perihelion`, { time: timeJd, model });
   }
 
   planets(timeJd: number, signal?: AbortSignal): Promise<Planets> {

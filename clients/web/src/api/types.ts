@@ -7,6 +7,12 @@ export interface Health {
   status: string;
   catalog_version: string;
   comets: number;
+  /** Where the catalog came from and its date (servers from issue 15 on; absent before). */
+  catalog_source?: string;
+  source?: string;
+  catalog_date?: string;
+  date?: string;
+  catalog?: { source?: string; origin?: string; date?: string; comets?: number; count?: number; path?: string };
 }
 
 export interface CometSummary {
@@ -79,6 +85,10 @@ export interface CometObservation {
   phase_deg: (number | null)[];
   tmag: (number | null)[];
   light_time_days: (number | null)[];
+  /** Only for a site observer: horizontal coordinates (degrees) and the Sun's elevation. */
+  azimuth_deg?: (number | null)[];
+  elevation_deg?: (number | null)[];
+  sun_elevation_deg?: (number | null)[];
 }
 
 export interface OrbitLine {
@@ -119,4 +129,14 @@ export interface FollowFrame {
   ids: string[];
   positions: (Xyz | null)[];
   velocities: (Xyz | null)[];
+}
+
+/** /api/comets/{id}/perihelion: the next perihelion at or after time_jd (TDB JD), or null with a reason. */
+export interface NextPerihelion {
+  id: string;
+  model: Model;
+  time_jd: number;
+  next_perihelion_jd: number | null;
+  r_au: number | null;
+  reason: string;
 }

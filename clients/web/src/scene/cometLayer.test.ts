@@ -1,4 +1,3 @@
-import * as THREE from "three";
 import { describe, expect, it } from "vitest";
 import { CometLayer } from "./cometLayer";
 
@@ -38,19 +37,16 @@ describe("CometLayer", () => {
     expect(segments(layer)).toEqual([[4, 5]]);
   });
 
-  it("picks the shown point nearest to the ray", () => {
+  it("picks the shown point nearest on screen, honouring filters and the limiting magnitude", () => {
     const layer = new CometLayer(3, [true, true, true]);
     layer.pushSample(0, [0, 0, 0, 1, 0, 0, 1.05, 0, 0], 0, true);
     layer.update(0);
-    const camera = new THREE.PerspectiveCamera(50, 1, 0.01, 100);
-    camera.position.set(1, 0, 10);
-    camera.lookAt(1, 0, 0);
-    camera.updateMatrixWorld();
-    const raycaster = new THREE.Raycaster();
-    raycaster.setFromCamera(new THREE.Vector2(0, 0), camera);
-    raycaster.params.Points = { threshold: 0.2 };
-    expect(layer.pick(raycaster)).toBe(1);
+    const project = (x: number): [number, number] => [100 * x, 50]; // 1 au = 100 px
+    const mags = new Float64Array([10, 10, 10]);
+    expect(layer.pickScreen(project, 101, 50, 8, mags)).toBe(1);
     layer.setMask(new Uint8Array([1, 0, 1]));
-    expect(layer.pick(raycaster)).toBe(2);
+    expect(layer.pickScreen(project, 101, 50, 8, mags)).toBe(2);
+    layer.setLimitingMagnitude(9);
+    expect(layer.pickScreen(project, 101, 50, 8, mags)).toBeNull();
   });
 });

@@ -1,11 +1,23 @@
 /**
- * The whole catalog in two draw calls: one THREE.Points (preallocated, overwritten by each
- * position sample from the server) and one LineSegments of orbit lines (from
+ * The whole catalog in a few draw calls: one THREE.Points (preallocated, overwritten by each
+ * position sample from the server; sized and lit by predicted magnitude in cometMaterial.ts),
+ * the tails (tailLayer.ts, instanced) and one LineSegments of orbit lines (from
  * /api/catalog/orbits). Display positions blend the last two server samples (lerpFrames).
  */
 import * as THREE from "three";
 import { lerpFrames } from "../math/interpolate";
-import { createDotGeometry, createDotMaterial } from "./dotMaterial";
+import { createCometMaterial } from "./cometMaterial";
+import { createDotGeometry } from "./dotMaterial";
+import { nearestOnScreen } from "./picking";
+import { orbitPole, TailLayer } from "./tailLayer";
+
+/** Per-comet physical data the drawing uses (catalog order); NaN where unknown. */
+export interface CometPhysics {
+  H: ArrayLike<number>;
+  K: ArrayLike<number>;
+  iDeg: ArrayLike<number>;
+  nodeDeg: ArrayLike<number>;
+}
 
 const COLOR_PERIODIC = new THREE.Color(0x7fd4ff);
 const COLOR_LONG = new THREE.Color(0xb8c4d6);
@@ -28,7 +40,14 @@ export class CometLayer {
   /** Bumped whenever the orbit lines' geometry or index changes (for the static scene). */
   orbitVersion = 0;
 
-  constructor(count: number, periodic: ReadonlyArray<boolean>) {
+  readonly tails: TailLayer;
+  /** Limiting magnitude: fainter comets are not drawn (nor picked). */
+  limit = 30;
+  private readonly H: Float64Array;
+  private readonly K: Float64Array;
+  private earth: [number, number, number] | null = null;
+
+  constructor(count: number, periodic: ReadonlyArray<boolean>, physics?: CometPhysics) {
     this.count = count;
     this.display = new Float64Array(3 * count).fill(Number.NaN);
     this.sampleA = new Float64Array(3 * count).fill(Number.NaN);
@@ -40,7 +59,19 @@ export class CometLayer {
       const c = periodic[k] ? COLOR_PERIODIC : COLOR_LONG;
       colors.setXYZ(k, c.r, c.g, c.b);
     }
-    this.material = createDotMaterial(3, 0.9);
+    this.H = Float64Array.from({ length: count }, (_, k) => (physics ? physics.H[k] : Number.NaN));
+    this.K = Float64Array.from({ length: count }, (_, k) => (physics ? physics.K[k] : Number.NaN));
+    const h = new Float32Array(count), kk = new Float32Array(count), pole = new Float32Array(3 * count);
+    for (let k = 0; k < count; k++) {
+      const known = Number.isFinite(this.H[k]) && Number.isFinite(this.K[k]);
+      h[k] = known ? this.H[k] : -99;
+      kk[k] = known ? this.K[k] : 0;
+      pole.set(physics ? orbitPole(physics.iDeg[k], physics.nodeDeg[k]) : [0, 0, 1], 3 * k);
+    }
+    geometry.setAttribute("aH", new THREE.BufferAttribute(h, 1));
+    geometry.setAttribute("aK", new THREE.BufferAttribute(kk, 1));
+    this.tails = new TailLayer(count, this.H, this.K, pole);
+    this.material = createCometMaterial(3);
     this.points = new THREE.Points(geometry, this.material);
     this.points.name = "comets";
     // Positions change every frame; skip the bounding-sphere culling test.
@@ -63,6 +94,32 @@ export class CometLayer {
 
   setPointSize(px: number): void {
     this.material.uniforms.uSize.value = px;
+  }
+
+  setLimitingMagnitude(limit: number): void {
+    this.limit = limit;
+    this.material.uniforms.uLimit.value = limit;
+    this.tails.setLimit(limit);
+  }
+
+  /** The Earth's position (au) for the magnitudes' delta; null when unknown (delta = r then). */
+  setEarth(earth: [number, number, number] | null): void {
+    this.earth = earth;
+    if (earth) (this.material.uniforms.uEarth.value as THREE.Vector3).set(earth[0], earth[1], earth[2]);
+    this.material.uniforms.uHasEarth.value = earth ? 1 : 0;
+    this.tails.setEarth(earth);
+  }
+
+  get earthPosition(): [number, number, number] | null {
+    return this.earth;
+  }
+
+  get absoluteH(): Float64Array {
+    return this.H;
+  }
+
+  get slopeK(): Float64Array {
+    return this.K;
   }
 
   /**
@@ -102,8 +159,7 @@ export class CometLayer {
     }
     pos.needsUpdate = true;
     vis.needsUpdate = true;
-    // Raycasting tests the bounding sphere first; it must follow the moving points.
-    this.points.geometry.computeBoundingSphere();
+    if (this.tails.group.visible) this.tails.update(p, v);
   }
 
   /** Which comets pass the filters (1/0 per catalog index); orbit lines follow. */
@@ -153,16 +209,17 @@ export class CometLayer {
     this.orbitVersion++;
   }
 
-  /** The nearest shown comet to the ray (catalog index), or null. */
-  pick(raycaster: THREE.Raycaster): number | null {
-    const hits = raycaster.intersectObject(this.points, false);
-    let best: number | null = null, bestDist = Infinity;
-    for (const hit of hits) {
-      const k = hit.index;
-      if (k === undefined || !this.isShown(k)) continue;
-      const d = hit.distanceToRay ?? Infinity;
-      if (d < bestDist) { bestDist = d; best = k; }
-    }
-    return best;
+  /**
+   * The shown comet (drawn: passing the filters and the limiting magnitude, given the
+   * magnitudes `mags`) nearest to client point (x, y) within maxPx pixels, or null.
+   * `project` maps au to client pixels (null behind the camera).
+   */
+  pickScreen(
+    project: (x: number, y: number, z: number) => [number, number] | null, x: number, y: number, maxPx: number, mags: Float64Array,
+  ): number | null {
+    return nearestOnScreen(this.count, (k) => {
+      if (!this.isShown(k) || mags[k] > this.limit) return null;
+      return project(this.display[3 * k], this.display[3 * k + 1], this.display[3 * k + 2]);
+    }, x, y, maxPx);
   }
 }

@@ -66,6 +66,11 @@ export class PlanetLayer {
     pos.needsUpdate = true;
   }
 
+  /** The planets' label elements (for keeping the comet's label off them). */
+  get labelElements(): HTMLElement[] {
+    return this.labels.map((l) => l.element);
+  }
+
   setLabelsVisible(visible: boolean): void {
     for (const l of this.labels) l.visible = visible && this.group.visible;
   }

@@ -1,18 +1,48 @@
 /**
- * The selected comet: its orbit highlighted (from /api/comets/{id}/orbit), a marker at the
- * position the follow stream gives, and a label with its name.
+ * The selected comet: its orbit highlighted (from /api/comets/{id}/orbit), a marker ring at
+ * the position the follow stream gives (a ring, so the comet's own dot, coma and tails stay
+ * visible inside it), and a label with its name.
  */
 import * as THREE from "three";
 import { CSS2DObject } from "three/addons/renderers/CSS2DRenderer.js";
 import type { Xyz } from "../api/types";
-import { createDotGeometry, createDotMaterial } from "./dotMaterial";
+import { createDotGeometry } from "./dotMaterial";
+
+const RING_PX = 22;
+
+/** A screen-space ring (point sprite) of RING_PX pixels, drawn on top of everything. */
+function createRingMaterial(): THREE.ShaderMaterial {
+  return new THREE.ShaderMaterial({
+    uniforms: { uSize: { value: RING_PX * (typeof window === "undefined" ? 1 : Math.min(window.devicePixelRatio || 1, 2)) } },
+    vertexShader: /* glsl */ `
+      attribute vec3 color;
+      uniform float uSize;
+      varying vec3 vColor;
+      void main() {
+        vColor = color;
+        gl_Position = projectionMatrix * modelViewMatrix * vec4(position, 1.0);
+        gl_PointSize = uSize;
+      }`,
+    fragmentShader: /* glsl */ `
+      varying vec3 vColor;
+      void main() {
+        float d = length(gl_PointCoord - vec2(0.5)) * 2.0;
+        float ring = smoothstep(0.72, 0.8, d) * smoothstep(1.0, 0.9, d);
+        if (ring < 0.02) discard;
+        gl_FragColor = vec4(vColor, ring);
+      }`,
+    transparent: true,
+    depthWrite: false,
+    depthTest: false,
+  });
+}
 
 export class SelectionLayer {
   readonly group = new THREE.Group();
   private orbit: THREE.Line | null = null;
   private readonly marker: THREE.Points;
   private readonly label: CSS2DObject;
-  private readonly labelDiv: HTMLDivElement;
+  readonly labelDiv: HTMLDivElement;
   private labelsOn = true;
   /** Bumped on every visible change, so the viewer knows to redraw. */
   version = 0;
@@ -21,7 +51,8 @@ export class SelectionLayer {
     this.group.name = "selection";
     const geometry = createDotGeometry(1);
     (geometry.getAttribute("color") as THREE.BufferAttribute).copyArray([1.0, 0.62, 0.2]);
-    this.marker = new THREE.Points(geometry, createDotMaterial(11));
+    this.marker = new THREE.Points(geometry, createRingMaterial());
+    this.marker.renderOrder = 10;
     this.marker.frustumCulled = false;
     this.labelDiv = document.createElement("div");
     this.labelDiv.className = "body-label comet-label";

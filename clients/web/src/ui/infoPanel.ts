@@ -8,7 +8,7 @@
 import type { CometDetail, CometObservation, CometPosition } from "../api/types";
 import { totalMagnitude } from "../physics/magnitude";
 import type { Model } from "../state/urlState";
-import { formatUtc, formatUtcDate } from "../time/julian";
+import { formatUtc } from "../time/julian";
 import { h } from "./dom";
 import { DASH, fixed, formatPeriod } from "./format";
 import { formatDec, formatRa } from "./sexagesimal";
@@ -26,6 +26,15 @@ export class InfoPanel {
   private readonly stateTime: HTMLElement;
   private readonly skyTime: HTMLElement;
   private detail: CometDetail | null = null;
+  private readonly sections = new Map<string, HTMLElement>();
+  private readonly tabs: HTMLElement;
+  private readonly pages: HTMLElement;
+  private readonly tabButtons = new Map<string, HTMLButtonElement>();
+  private readonly tabPages = new Map<string, HTMLElement>();
+  /** The open tab ("details", "plots", "sky", ...). */
+  tab = "details";
+  private onTab: (name: string) => void = () => undefined;
+  private perihelionModel: Model | null = null;
   /** Epoch of the observation shown (its magnitude wins over the position's). */
   private observedJd = Number.NaN;
 
@@ -44,14 +53,26 @@ export class InfoPanel {
     this.stateTime = h("div", { class: "info-time" });
     this.skyTime = h("div", { class: "info-time" });
 
-    const row = (label: string, key: string, unit = "", title = "") => {
+    const row = (label: string, key: string, unit = "", title = "", rowTestId = "") => {
       const value = h("span", { class: "value", "data-testid": `info-${key}` , text: DASH });
       this.fields.set(key, value);
-      return h("div", { class: "row", title }, [h("span", { class: "label", text: label }), h("span", { class: "value-wrap" }, [value, unit ? h("span", { class: "unit", text: unit }) : ""])]);
+      return h("div", { class: "row", title, ...(rowTestId ? { "data-testid": rowTestId } : {}) }, [h("span", { class: "label", text: label }), h("span", { class: "value-wrap" }, [value, unit ? h("span", { class: "unit", text: unit }) : ""])]);
     };
-    this.element = h("aside", { class: "info-panel panel", "data-testid": "info-panel", hidden: true, "aria-live": "polite" }, [
-      h("header", { class: "info-header" }, [h("div", {}, [this.title, this.subtitle]), close]),
-      h("section", {}, [
+    const section = (name: string, attrs: Record<string, string>, children: (Node | string)[]) => {
+      const el = h("section", attrs, children);
+      this.sections.set(name, el);
+      return el;
+    };
+    const collapse = h("button", { class: "icon-button collapse-button", "aria-label": "Fold the panel", title: "Fold / unfold", "aria-expanded": "true", text: "▾" });
+    collapse.addEventListener("click", () => {
+      const folded = this.element.classList.toggle("folded");
+      collapse.setAttribute("aria-expanded", String(!folded));
+      collapse.setAttribute("aria-label", folded ? "Unfold the panel" : "Fold the panel");
+    });
+    this.tabs = h("div", { class: "tabs", role: "tablist", "aria-label": "Selected comet" });
+    this.pages = h("div", { class: "tab-pages" });
+    const details = h("div", { class: "details" }, [
+      section("orbit", {}, [
         h("h3", { text: "Orbit" }),
         row("Perihelion distance q", "q", "au"),
         row("Eccentricity e", "e"),
@@ -60,15 +81,15 @@ export class InfoPanel {
         row("Arg. of perihelion \u03c9", "argp", "\u00b0"),
         row("Perihelion date", "tp", "", "Time of perihelion passage of the catalog orbit (UTC)"),
         row("Period", "period"),
-        row("Next perihelion", "next-perihelion"),
+        row("Next perihelion", "next-perihelion", "", "The next passage at or after the shown time, computed by the engine with the selected model", "next-perihelion"),
       ]),
-      h("section", {}, [
+      section("state", {}, [
         h("h3", {}, ["Now ", this.stateTime]),
         row("Distance from Sun r", "r-sun", "au"),
         row("Distance from Earth \u0394", "r-earth", "au"),
         row("Speed (heliocentric)", "speed", "km/s"),
       ]),
-      h("section", { "data-testid": "info-sky" }, [
+      section("sky", { "data-testid": "info-sky" }, [
         h("h3", {}, ["Sky from Earth ", this.skyTime]),
         row("Right ascension \u03b1", "ra", "", "Astrometric ICRF (J2000) right ascension seen from the geocentre, light time included"),
         row("Declination \u03b4", "dec", "", "Astrometric ICRF (J2000) declination seen from the geocentre"),
@@ -76,11 +97,61 @@ export class InfoPanel {
         row("Phase angle", "phase", "\u00b0", "Sun-comet-Earth angle"),
         row("Total magnitude m", "tmag", "", "m = H + 5 log\u2081\u2080 \u0394 + 2.5 K log\u2081\u2080 r"),
       ]),
+    ]);
+    this.element = h("aside", { class: "info-panel panel", "data-testid": "info-panel", hidden: true, "aria-label": "Selected comet" }, [
+      h("header", { class: "info-header" }, [h("div", {}, [this.title, this.subtitle]), h("div", { class: "info-buttons" }, [collapse, close])]),
       h("section", { class: "info-controls" }, [
         h("label", { class: "field" }, [h("span", { text: "Model" }), this.modelSelect]),
         h("label", { class: "check" }, [this.followBox, h("span", { text: "Follow with camera" })]),
       ]),
+      this.tabs,
+      this.pages,
     ]);
+    this.addTab("details", "Details", details);
+    const perihelionRow = this.fields.get("next-perihelion")?.parentElement?.parentElement;
+    if (perihelionRow) this.sections.set("perihelion", perihelionRow);
+  }
+
+  /** A tab page (plots, sky chart, approaches) beside the details. */
+  addTab(name: string, label: string, page: HTMLElement): void {
+    const button = h("button", { class: "tab", role: "tab", "aria-selected": "false", "data-testid": `tab-${name}`, text: label });
+    button.addEventListener("click", () => this.openTab(name));
+    this.tabButtons.set(name, button);
+    this.tabs.append(button);
+    const wrap = h("div", { class: "tab-page", role: "tabpanel", "aria-label": label }, [page]);
+    this.tabPages.set(name, wrap);
+    this.pages.append(wrap);
+    this.openTab(this.tab);
+  }
+
+  openTab(name: string): void {
+    if (!this.tabButtons.has(name)) return;
+    this.tab = name;
+    for (const [n, b] of this.tabButtons) b.setAttribute("aria-selected", String(n === name));
+    for (const [n, p] of this.tabPages) p.hidden = n !== name;
+    this.onTab(name);
+  }
+
+  setTabListener(fn: (name: string) => void): void {
+    this.onTab = fn;
+  }
+
+  /** Grey a section ("state", "sky", "orbit") while its values are about to be replaced. */
+  setStale(name: string, stale: boolean): void {
+    this.sections.get(name)?.classList.toggle("stale", stale);
+  }
+
+  /** The next perihelion as the engine gives it for `model` (null: none ahead / not computable, with a reason). */
+  showNextPerihelion(jd: number | null, model: Model, reason = ""): void {
+    this.perihelionModel = model;
+    const tag = model === "nbody" ? " · N-body" : "";
+    this.set("next-perihelion", jd === null ? reason || DASH : `${formatUtc(jd)} UTC${tag}`);
+    this.fields.get("next-perihelion")?.setAttribute("data-jd", jd === null ? "" : String(jd));
+  }
+
+  /** Whether the shown next perihelion was computed with `model`. */
+  perihelionShownFor(model: Model): boolean {
+    return this.perihelionModel === model;
   }
 
   private set(key: string, text: string): void {
@@ -114,7 +185,6 @@ export class InfoPanel {
     this.set("argp", fixed(d.argp_deg, 4));
     this.set("tp", Number.isFinite(d.tp_jd) ? formatUtc(d.tp_jd) : d.tp_iso);
     this.set("period", formatPeriod(d.period_years, d.e));
-    this.set("next-perihelion", d.next_perihelion_jd === null ? (d.e >= 1 ? "none (open orbit)" : DASH) : formatUtcDate(d.next_perihelion_jd));
     if (changed) {
       for (const k of [...STATE_KEYS, ...SKY_KEYS]) this.set(k, DASH);
       this.observedJd = Number.NaN;

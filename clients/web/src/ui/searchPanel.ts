@@ -8,6 +8,8 @@ import type { CometSummary } from "../api/types";
 import { h } from "./dom";
 import { fixed } from "./format";
 
+const SHOWN = 25;
+
 export class SearchPanel {
   readonly element: HTMLElement;
   private readonly input: HTMLInputElement;
@@ -21,6 +23,8 @@ export class SearchPanel {
     private readonly api: ApiClient,
     private readonly onSelect: (id: string) => void,
     private readonly onError: (message: string | null) => void,
+    /** Orders the server's matches for display (exact designation, name prefix, brightness). */
+    private readonly rank: (query: string, matches: CometSummary[]) => CometSummary[] = (_q, m) => m,
   ) {
     this.input = h("input", {
       type: "search", class: "search-input", "data-testid": "search-input", placeholder: "Search comets: 1P, Halley, C/2023 A3…",
@@ -37,6 +41,11 @@ export class SearchPanel {
       if (e.key === "Escape") this.clear();
     });
     this.element = h("div", { class: "search" }, [this.input, this.status, this.results]);
+  }
+
+  focus(): void {
+    this.input.focus();
+    this.input.select();
   }
 
   clear(): void {
@@ -65,13 +74,14 @@ export class SearchPanel {
     const controller = new AbortController();
     this.controller = controller;
     try {
-      const page = await this.api.comets({ search: text, limit: 25 }, controller.signal);
+      // every match (up to 1,000) is ranked here; the first SHOWN are listed
+      const page = await this.api.comets({ search: text, limit: 1000 }, controller.signal);
       if (controller.signal.aborted) return;
       this.onError(null);
-      this.current = page.comets;
-      this.status.textContent = page.total === 0 ? `No comet matches \u201c${text}\u201d.` : page.total > page.comets.length ? `${page.comets.length} of ${page.total} matches` : "";
+      this.current = this.rank(text, page.comets).slice(0, SHOWN);
+      this.status.textContent = page.total === 0 ? `No comet matches \u201c${text}\u201d.` : page.total > this.current.length ? `${this.current.length} of ${page.total} matches` : "";
       this.results.replaceChildren(
-        ...page.comets.map((c) => {
+        ...this.current.map((c) => {
           const item = h("li", { class: "search-result", "data-testid": "search-result", role: "option", tabindex: 0, "data-id": c.id }, [
             h("span", { class: "sr-id", text: c.id }),
             h("span", { class: "sr-name", text: c.name && c.name !== c.id ? c.name : "" }),

@@ -8,9 +8,13 @@ export interface ViewSettings {
   labels: boolean;
   planets: boolean;
   pointSize: number;
+  /** Comae and tails of the comets near the Sun. */
+  tails: boolean;
+  /** Limiting magnitude: comets predicted fainter are not drawn. */
+  limitingMagnitude: number;
 }
 
-export const DEFAULT_VIEW: ViewSettings = { orbits: true, labels: true, planets: true, pointSize: 3 };
+export const DEFAULT_VIEW: ViewSettings = { orbits: true, labels: true, planets: true, pointSize: 3, tails: true, limitingMagnitude: 30 };
 
 export class SettingsPanel {
   readonly element: HTMLElement;
@@ -32,13 +36,22 @@ export class SettingsPanel {
       this.filters.qMaxAu = Number.isFinite(v) && v >= 0 ? v : Infinity;
       this.onFilters(this.filters);
     });
+    const limitValue = h("span", { class: "unit limit-value", text: "all" });
+    const limit = h("input", {
+      type: "range", min: 4, max: 30, step: 0.5, value: this.view.limitingMagnitude, "data-testid": "limiting-magnitude",
+      "aria-label": "Limiting magnitude: hide comets predicted fainter than this",
+    });
+    const showLimit = () => (limitValue.textContent = this.view.limitingMagnitude >= 30 ? "all" : `m ≤ ${this.view.limitingMagnitude.toFixed(1)}`);
+    limit.addEventListener("input", () => { this.view.limitingMagnitude = Number(limit.value); showLimit(); this.onView(this.view); });
     this.countLabel = h("span", { class: "count", "data-testid": "shown-count" });
     const body = h("div", { class: "settings-body" }, [
       h("div", { class: "group-title", text: "Show" }),
       toggle("Orbits", "toggle-orbits", true, (on) => { this.view.orbits = on; this.onView(this.view); }),
       toggle("Labels", "toggle-labels", true, (on) => { this.view.labels = on; this.onView(this.view); }),
       toggle("Planets", "toggle-planets", true, (on) => { this.view.planets = on; this.onView(this.view); }),
+      toggle("Comae and tails", "tails-toggle", true, (on) => { this.view.tails = on; this.onView(this.view); }),
       h("label", { class: "slider" }, [h("span", { text: "Point size" }), size]),
+      h("label", { class: "slider", title: "Predicted total magnitude, from the catalog's H and K" }, [h("span", { text: "Brightest to" }), limit, limitValue]),
       h("div", { class: "group-title", text: "Filter comets" }),
       toggle("Periodic only", "filter-periodic", false, (on) => { this.filters.periodicOnly = on; this.onFilters(this.filters); }),
       h("label", { class: "slider" }, [h("span", { text: "q \u2264" }), qMax, h("span", { class: "unit", text: "au" })]),
