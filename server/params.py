@@ -14,6 +14,9 @@ import numpy as np
 from .errors import InvalidArgument
 
 MODELS = ("kepler", "nbody")
+# The smallest step: about 1 ms. A float64 Julian date near 2.46e6 resolves 4e-10 day, so a step
+# much below this gives no distinct epochs; bounding it keeps (stop - start) / step finite.
+MIN_STEP_DAYS = 1e-8
 FRAMES = ("ecliptic", "icrf")
 CENTERS = ("sun", "ssb")
 
@@ -101,6 +104,8 @@ def step_days(value, field: str = "step") -> float:
         raise InvalidArgument(field, f"{value!r} is not finite")
     if days <= 0:
         raise InvalidArgument(field, f"{value!r} must be positive")
+    if days < MIN_STEP_DAYS:
+        raise InvalidArgument(field, f"{value!r} is below the smallest step; use at least {MIN_STEP_DAYS:g} days")
     return days
 
 

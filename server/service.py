@@ -244,6 +244,8 @@ class Service:
         if t1 < t0:
             raise InvalidArgument("stop", f"stop ({t1}) is before start ({t0})")
         self.limits.check_span(t1 - t0, "stop")
+        # span and step are bounded (limits, params.MIN_STEP_DAYS), so the count is finite; it is
+        # checked before any array is made
         n = math.floor((t1 - t0) / dt * (1 + 1e-12)) + 1
         self.limits.check_samples(n, "step")
         return t0 + dt * np.arange(n, dtype=np.float64)
