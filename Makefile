@@ -9,7 +9,7 @@ WEB := clients/web
 STATIC := server/static/index.html
 PYTEST_ARGS ?=
 
-.PHONY: run test bench venv system-deps web web-test clean
+.PHONY: run test bench gpu-wheels venv system-deps web web-test clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,17 @@ run: venv web
 
 bench: venv
 	$(PY) -m benchmarks
+
+# Wheels for the GPU run (scripts/gpu_bench.sh): the packages encke needs beyond the GPU
+# machine's own JAX, numpy, PyYAML, packaging and requests, for its Python 3.12, at the pins of
+# constraints.txt; DE421 comes inside skyfield-data. About 45 MB, under the 60 MB that travel.
+GPU_WHEELS := platformdirs spiceypy astropy pyerfa astropy-iers-data skyfield-data
+gpu-wheels: venv
+	rm -rf wheelhouse && mkdir wheelhouse
+	$(PY) -m pip download --quiet --no-deps --only-binary :all: --python-version 3.12 --implementation cp \
+		--platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+		-d wheelhouse $$(for p in $(GPU_WHEELS); do grep -i "^$$p==" constraints.txt; done)
+	du -sh wheelhouse
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info $(WEB)/node_modules server/static

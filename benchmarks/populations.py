@@ -18,7 +18,8 @@ Angles are isotropic (i from cos i uniform unless stated), node and argp uniform
 times: elliptic orbits get tp = epoch + u * min(P/2, 10 years) with u uniform in -1..1 (a
 random phase for short periods; for long periods a passage within 10 years, as for comets
 that are observed); hyperbolic orbits a passage within 5 years. Every population is a pure
-function of (name, n, seed, epoch), so every run and every engine sees the same orbits.
+function of (name, seed, epoch) and prefix-stable (the first k orbits do not depend on n),
+so every run, size and engine sees the same orbits.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ YEAR = 365.25
 K_GAUSS = 0.01720209895  # au^1.5 / day: the period P = 2 pi a^1.5 / k (GM of the elements)
 POPULATIONS = ("near-earth", "jupiter-family", "halley-lp", "hyperbolic", "mix")
 DEFAULT_SEED = 17
+BLOCK = 1000
 
 
 def _isotropic_i(rng, n, max_deg=180.0):
@@ -72,11 +74,17 @@ def elements(name: str, n: int, epoch: float, seed: int = DEFAULT_SEED):
     """CometaryElements (n,) of population `name`, osculating at `epoch` (TDB JD), no non-grav."""
     from encke.engine.elements import CometaryElements
 
-    # each population its own stream, so that adding one never changes another's orbits
-    rng = np.random.default_rng([seed, POPULATIONS.index(name) if name in POPULATIONS else 99])
-    q, e, i = _shape(name, rng, n)
-    return CometaryElements(q=q, e=e, i=i, node=rng.uniform(0, 2 * np.pi, n), argp=rng.uniform(0, 2 * np.pi, n),
-                            tp=_tp(rng, q, e, epoch), epoch=np.full(n, epoch))
+    if name not in POPULATIONS:
+        raise ValueError(f"population must be one of {POPULATIONS}, got {name!r}")
+    # Blocks of BLOCK orbits, each from its own stream (seed, population, block): the first k
+    # orbits are the same whatever n, and no population's orbits depend on another's.
+    cols = []
+    for block in range(-(-n // BLOCK)):
+        rng = np.random.default_rng([seed, POPULATIONS.index(name), block])
+        q, e, i = _shape(name, rng, BLOCK)
+        cols.append((q, e, i, rng.uniform(0, 2 * np.pi, BLOCK), rng.uniform(0, 2 * np.pi, BLOCK), _tp(rng, q, e, epoch)))
+    q, e, i, node, argp, tp = (np.concatenate(c)[:n] for c in zip(*cols)) if cols else [np.empty(0)] * 6
+    return CometaryElements(q=q, e=e, i=i, node=node, argp=argp, tp=tp, epoch=np.full(n, epoch))
 
 
 def barycentric_states(el, eph) -> np.ndarray:
@@ -92,12 +100,16 @@ def barycentric_states(el, eph) -> np.ndarray:
 
 def nongrav(n: int, seed: int = DEFAULT_SEED) -> np.ndarray:
     """(n, 4) Marsden A1, A2, A3, DT: A1 = 10^U(-10,-8), A2 = +/-10^U(-11,-9) au/day^2, A3 = DT = 0
-    (ASSIST has no time delay), as comets with measured non-gravitational terms."""
-    rng = np.random.default_rng([seed, 1000])
-    ng = np.zeros((n, 4))
-    ng[:, 0] = 10.0 ** rng.uniform(-10, -8, n)
-    ng[:, 1] = rng.choice([-1.0, 1.0], n) * 10.0 ** rng.uniform(-11, -9, n)
-    return ng
+    (ASSIST has no time delay), as comets with measured non-gravitational terms. Prefix-stable
+    like elements()."""
+    blocks = []
+    for block in range(-(-n // BLOCK)):
+        rng = np.random.default_rng([seed, 1000, block])
+        ng = np.zeros((BLOCK, 4))
+        ng[:, 0] = 10.0 ** rng.uniform(-10, -8, BLOCK)
+        ng[:, 1] = rng.choice([-1.0, 1.0], BLOCK) * 10.0 ** rng.uniform(-11, -9, BLOCK)
+        blocks.append(ng)
+    return np.concatenate(blocks)[:n] if blocks else np.zeros((0, 4))
 
 
 def describe(name: str, el) -> str:

@@ -83,5 +83,5 @@ def enable_by_default() -> Path | None:
         return folder()
     try:
         return enable()
-    except OSError:
+    except (OSError, ImportError):
         return None
