@@ -18,6 +18,7 @@ REGISTRY: dict[str, Callable] = {}
 MODULES = (
     "benchmarks.bench_kepler",
     "benchmarks.bench_nbody",
+    "benchmarks.bench_compile",
     "benchmarks.bench_observe",
     "benchmarks.bench_service",
     "benchmarks.bench_viewer",
