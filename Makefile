@@ -44,7 +44,7 @@ bench: venv
 
 # Wheels for the GPU run (scripts/gpu_bench.sh): the packages encke needs beyond the GPU
 # machine's own JAX, numpy, PyYAML, packaging and requests, for its Python 3.12, at the pins of
-# constraints.txt; DE421 comes inside skyfield-data. About 45 MB, under the 60 MB that travel.
+# constraints.txt; DE421 comes inside skyfield-data. About 32 MB, under the 60 MB that travel.
 GPU_WHEELS := platformdirs spiceypy astropy pyerfa astropy-iers-data skyfield-data
 gpu-wheels: venv
 	rm -rf wheelhouse && mkdir wheelhouse

@@ -229,17 +229,20 @@ def _population_orbits(eph, n_max: int) -> dict:
 
 def _assist_each(states, ng, times, ephem_path):
     """ASSIST positions (n, M, 3) and seconds per comet (one simulation each). ASSIST's C code
-    prints a line per simulation (no asteroid kernel): its stdout goes to /dev/null meanwhile."""
+    prints a line per simulation (no asteroid kernel): its output goes to /dev/null meanwhile."""
     pos, secs = np.full((len(states), len(times), 3), np.nan), np.zeros(len(states))
     sys.stdout.flush()
-    saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    sys.stderr.flush()
+    saved, null = (os.dup(1), os.dup(2)), os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)
+    os.dup2(null, 2)
     try:
         for j in range(len(states)):
             pos[j : j + 1], secs[j] = _assist(states[j : j + 1], ng[j : j + 1], times, ephem_path)
     finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+        for fd, copy in zip((1, 2), saved):
+            os.dup2(copy, fd)
+            os.close(copy)
         os.close(null)
     return pos, secs
 
