@@ -155,13 +155,13 @@ def _add_propagation_service(servicer, server) -> None:
 
 async def create_grpc_server(service: Service, address: str = "127.0.0.1:0", *, token: str | None = None,
                              rate_limiter: RateLimiter | None = None, pool: EnginePool | None = None,
-                             tls_cert: str | None = None, tls_key: str | None = None):
+                             tls_cert: str | None = None, tls_key: str | None = None, outer_interceptors=()):
     """A grpc.aio server (not started) with both services, health and reflection; returns (server, port)."""
     limiter = rate_limiter or RateLimiter(0, 1)
     pool = pool or EnginePool(service.limits.workers)
     interceptors = [AccessInterceptor(service.metrics), ErrorInterceptor(), AuthInterceptor(token),
                     LimitInterceptor(service, limiter)]
-    server = grpc.aio.server(interceptors=interceptors,
+    server = grpc.aio.server(interceptors=[*outer_interceptors, *interceptors],  # outer: tracing.py
                              options=[("grpc.max_send_message_length", 256 * 2**20),
                                       ("grpc.max_receive_message_length", 8 * 2**20)])
     catalog_pb2_grpc.add_CatalogServiceServicer_to_server(CatalogServicer(service, pool), server)

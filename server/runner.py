@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 
 from .cache import open_cache
+from .http_protocol import http_protocol
 from .limits import RateLimiter, ServerLimits
 from .pool import EnginePool
 from .service import Service
@@ -41,6 +42,7 @@ class ServeConfig:
     log_level: str = "info"
     static_dir: str | None = None  # the built viewer; None: the package's server/static
     warmup: bool = True  # compile the common shapes at start-up (warmup.py)
+    otlp_endpoint: str | None = None  # OTLP/gRPC collector (host:port) for traces (tracing.py); None: off
 
 
 SHUTDOWN_GRACE_S = 2.0  # seconds in-flight requests and streams get to finish on SIGTERM
@@ -91,15 +93,22 @@ async def serve(config: ServeConfig, service: Service | None = None, ready=None)
     logs.configure()
     service = service or build_service(config)
     pool = EnginePool(config.limits.workers)
+    from .tracing import Tracing, TracingInterceptor, TracingMiddleware
+
+    tracing = Tracing.otlp(config.otlp_endpoint)  # off (no-op) without an endpoint
+    pool.executor = tracing.executor(pool.executor)  # engine work as child spans of its request
     limiter = RateLimiter(config.limits.rate_per_s, config.limits.rate_burst)
     http_server = _http_server(_uvicorn_config(config, service, pool, limiter))
+    http_server.config.app.add_middleware(TracingMiddleware, tracing=tracing)
+    http_server.config.http = http_protocol()  # llhttp, header deadline and size cap (http_protocol.py)
     grpc_server = grpc_port = None
     if config.grpc_port != -1:
         from .grpc_server import create_grpc_server
 
         grpc_server, grpc_port = await create_grpc_server(
             service, f"{config.host}:{config.grpc_port}", token=config.token, rate_limiter=limiter,
-            pool=pool, tls_cert=config.tls_cert, tls_key=config.tls_key)
+            pool=pool, tls_cert=config.tls_cert, tls_key=config.tls_key,
+            outer_interceptors=(TracingInterceptor(tracing),))
         await grpc_server.start()
     service.warming = config.warmup  # before the first request can ask for /api/health
     http_task = asyncio.create_task(http_server.serve())
@@ -119,6 +128,7 @@ async def serve(config: ServeConfig, service: Service | None = None, ready=None)
         service.warming = False
         await _shut_down(grpc_server, warm_task)
         pool.shutdown()
+        tracing.shutdown()  # flushes the last spans
 
 
 def _uvicorn_config(config: ServeConfig, service: Service, pool: EnginePool, limiter: RateLimiter):
@@ -153,6 +163,8 @@ def _print_banner(config: ServeConfig, service: Service, port: int, grpc_port: i
         print("encke: serving the planets only; to get a catalog run `encke fetch`, or pass --catalog PATH "
               "or set ENCKE_CATALOG=PATH", file=sys.stderr, flush=True)
     else:
+        if service.catalog.rejected:  # the count and first reasons of the lines the catalog lost
+            print(f"encke: warning: catalog {service.catalog.rejected_summary()}", file=sys.stderr, flush=True)
         print(f"encke: catalog {len(service.catalog)} comets, version {service.version}", flush=True)
 
 

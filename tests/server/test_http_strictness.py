@@ -130,3 +130,13 @@ def test_a_slow_body_is_not_a_header_timeout(server):
         sock.sendall(b"cd")
         reply = read_all(sock)
     assert reply.startswith(b"HTTP/1.1 200 ") and b'"body":4' in reply
+
+
+def test_the_encke_server_uses_this_protocol(live):
+    """The real server (runner.serve) refuses a smuggled request the same way."""
+    port = int(live.http.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     b"0\r\n\r\nGET /api/comets/1P HTTP/1.1\r\nHost: x\r\n\r\n")
+        reply = read_all(sock)
+    assert reply.startswith(b"HTTP/1.1 400 ") and reply.count(b"HTTP/1.1 ") == 1

@@ -49,6 +49,9 @@ def register(subparsers) -> None:
                    help="skip the start-up warm-up that compiles the common request shapes "
                         "(/api/health says 'warming' while it runs; requests are served meanwhile)")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    p.add_argument("--otlp-endpoint", metavar="HOST:PORT",
+                   help="send OpenTelemetry traces (a span per request and per engine call) to this OTLP/gRPC "
+                        "collector; off by default")
     lim = p.add_argument_group("limits")
     lim.add_argument("--max-samples", type=int, default=defaults.max_samples, help="epochs per request")
     lim.add_argument("--max-span-days", type=float, default=defaults.max_span_days, help="time span per request")
@@ -85,6 +88,7 @@ def run(args) -> int:
         if args.host not in ("127.0.0.1", "localhost", "::1") and not args.token:
             print(f"encke serve: warning: binding {args.host} without --token; anyone who can reach it "
                   "can use it", file=sys.stderr)
+        config.otlp_endpoint = args.otlp_endpoint
         _enable_compilation_cache(args.jax_cache)
         asyncio.run(serve(config))
     except ValueError as exc:
