@@ -105,7 +105,11 @@ def live_server(viewer_catalog, tmp_path_factory):
         with httpx.Client(base_url=server.url, timeout=180) as client:
             for path in ("/api/catalog/positions?time=2460600.5", "/api/catalog/orbits?samples=128",
                          "/api/planets?time=2460600.5", "/api/comets/1P/position?time=2460600.5",
-                         "/api/comets/1P/orbit?samples=512", "/api/comets/2P/position?time=2460240.5&model=nbody"):
+                         "/api/comets/1P/orbit?samples=512", "/api/comets/2P/position?time=2460240.5&model=nbody",
+                         # the panels' series: +/-2 years every 4 days, +/-30 days daily
+                         "/api/comets/C%2F2023%20A3/observe?start=2459870.5&stop=2461330.5&step=4",
+                         "/api/comets/C%2F2023%20A3/observe?start=2460570.5&stop=2460630.5&step=1",
+                         "/api/comets/1P/perihelion?time=2446431.5&model=nbody"):
                 response = client.get(path)
                 assert response.status_code == 200, f"warm-up {path}: {response.status_code} {response.text[:300]}"
         yield server
