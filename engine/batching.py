@@ -76,6 +76,18 @@ def pad_leading(array, size: int, fill=None) -> np.ndarray:
     return np.concatenate([array, pad], axis=0)
 
 
+def pad_axis(array, size: int, axis: int = 0) -> np.ndarray:
+    """array padded along `axis` to `size` with copies of its last entry there (finite values
+    that a kernel computes harmlessly and the caller slices off)."""
+    array = np.asarray(array)
+    extra = size - array.shape[axis]
+    if extra == 0:
+        return array
+    if extra < 0 or array.shape[axis] == 0:
+        raise ValueError(f"cannot pad axis {axis} of length {array.shape[axis]} to {size}")
+    return np.concatenate([array, np.take(array, [-1] * extra, axis=axis)], axis=axis)
+
+
 def chunk_bounds(n: int, chunk: int):
     """[(start, stop), ...] covering range(n) in pieces of `chunk`."""
     return [(start, min(start + chunk, n)) for start in range(0, n, chunk)]

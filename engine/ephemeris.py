@@ -118,7 +118,7 @@ class _Meta:
     chains: tuple[tuple[int, tuple[int, ...]], ...]  # (body, segment indices to the SSB)
 
 
-def _clenshaw(coef, s, derivative: bool):
+def clenshaw(coef, s, derivative: bool):
     """Chebyshev series sum_k c_k T_k(s) and, optionally, its derivative d/ds.
 
     coef: (..., C) with s broadcastable to (...). CSPICE CHBINT/CHBVAL's recurrence, in the
@@ -209,11 +209,6 @@ class Ephemeris:
             idx = range(len(segs))
         return max(segs[i].start_s for i in idx), min(segs[i].stop_s for i in idx)
 
-    def body_coverage(self, target: int) -> tuple[float, float]:
-        """(start, stop) TDB Julian dates over which `target` can be evaluated."""
-        start, stop = self._span_s((target,))
-        return J2000_JD + start / DAY_S, J2000_JD + stop / DAY_S
-
     @property
     def coverage(self) -> tuple[float, float]:
         """(start, stop) TDB Julian dates covered by every body of the kernel."""
@@ -283,10 +278,10 @@ class Ephemeris:
             radius = jnp.take(radius_tab, row, axis=0, mode="clip")
             s = jnp.clip((et - mid) / radius, -1.0, 1.0)[..., None]
             if self._meta.types[table] == 2:
-                p, dp = _clenshaw(coef, s, derivative=velocity)
+                p, dp = clenshaw(coef, s, derivative=velocity)
                 v = dp / radius[..., None] if velocity else None
             else:
-                pv, _ = _clenshaw(coef, s, derivative=False)
+                pv, _ = clenshaw(coef, s, derivative=False)
                 p, v = pv[..., :3], (pv[..., 3:] if velocity else None)
             for j, k_ in enumerate(members):
                 pos[k_], vel[k_] = p[j], (v[j] if velocity else None)
@@ -365,9 +360,8 @@ def _table_groups(segments) -> list[list[SpkSegment]]:
     """Segments grouped into tables: one SPK type per table, similar coefficient counts.
 
     Evaluating a table costs its size times its padded coefficient count, and each table is a
-    few more compiled kernels. DE440's planets carry 6 to 14 coefficients: one table padded to
-    14 did 27% more work than three (14, 10, 7), and evaluating the perturbers' positions took
-    0.8 us per time against 0.3 us with three tables (7,000 times, 2 cores).
+    few more compiled kernels. DE440's planets carry 6 to 14 coefficients: three tables
+    (14, 10, 7) do about a quarter less work than one padded to 14 (docs/performance.md).
     """
     groups = []
     for data_type in sorted({seg.data_type for seg in segments}):

@@ -22,18 +22,13 @@ Design decisions (and where they differ from REBOUND):
   (vmapped) and refits the b_k through one exactly-computed 7x7 matrix (a Jacobi sweep, where
   REBOUND updates node by node). A lane stops when a sweep changes its step's increments dx,
   dv by less than PC_TOL = 1e-16 of |x|, |v| (the quantity that reaches the result; REBOUND
-  and our first version tested max|delta b6| / max|F|, which took ~10% more sweeps for no
-  measured change: 1,000 catalog comets over 10 years moved by 1 mm at the median and <0.6 m
-  at the 99th percentile), when the change stops decreasing (round-off floor), or after
-  PC_MAX_ITER sweeps; a step whose last change is still above PC_ACCEPT is rejected and
-  retried at a quarter of its size. Looser stops measured no faster or worse (1,000 comets,
-  10 years, interleaved runs): PC_TOL = 1e-15 ran 8% fewer sweeps in the same time (0.23 s),
-  and stopping once the next change extrapolated geometrically (change^2 / previous change)
-  fell below PC_TOL took 5% more steps and moved orbits by 1 m at the median. The sweeps loop over the batch (`_iterate`), each lane
-  masked once it has converged, so that the sweep number is one scalar: the force's small
-  terms (Force.small) are evaluated in the first SMALL_SWEEPS = 3 sweeps only (measured with
-  relativity and non-grav, 256 lanes, 2-core CPU: 1.4-1.9 ms per loop iteration instead of
-  1.9-2.6 ms in interleaved runs; the held terms cost 1.3x the Newtonian-only force, not 1.6x).
+  tests max|delta b6| / max|F|, which costs more sweeps for no change in the orbits), when the
+  change stops decreasing (round-off floor), or after PC_MAX_ITER sweeps; a step whose last
+  change is still above PC_ACCEPT is rejected and retried at a quarter of its size. The
+  sweeps loop over the batch (`_iterate`), each lane masked once it has converged, so that
+  the sweep number is one scalar: the force's small terms (Force.small) are evaluated in the
+  first SMALL_SWEEPS = 3 sweeps only, which makes them a third cheaper. The A/B figures
+  behind these choices are in docs/performance.md.
 - Step size: Pham, Rein & Spiegel (2024): dt_new = dt (7! epsilon)^(1/7) sqrt(2 y2 / (y3 +
   sqrt(y2 y4))), from the acceleration, jerk and snap at the end of the step. A step is
   rejected (and redone with dt_new) when dt_new < SAFETY * dt; growth is capped at dt/SAFETY.
@@ -65,6 +60,7 @@ Design decisions (and where they differ from REBOUND):
 """
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 from typing import Callable, NamedTuple
@@ -210,7 +206,7 @@ def _mat7(matrix: np.ndarray, rows):
     """matrix (J, 7) constant @ rows (7, 3), as a broadcast multiply and a sum.
 
     Under vmap a `@` becomes a batched dot that XLA's CPU backend runs as a transpose plus a
-    matrix product per lane batch: measured 2x slower than the fused multiply-reduce.
+    matrix product per lane batch, slower than the fused multiply-reduce (docs/performance.md).
     """
     return jnp.sum(jnp.asarray(matrix)[:, :, None] * rows[None, :, :], axis=1)
 
@@ -300,12 +296,12 @@ def _prepare(force: Force, cfg: Config, lane: _Lane, epoch, tau_end, args, a_nor
     nxt = jnp.where(sgn > 0, jnp.floor(rel + 1e-9) + 1.0, jnp.ceil(rel - 1e-9) - 1.0) * period
     # (|a| from the previous step's end, not from a0: so the start's context can be evaluated
     # together with the nodes', in one pass over the ephemeris)
-    a_brk = jnp.where(jnp.isfinite(cfg.break_period) & (a_norm >= cfg.break_min_accel),
-                      jnp.abs(nxt - u), jnp.inf)
-    a_nat = jnp.abs(lane.dt)
-    is_last = jnp.abs(remaining) <= jnp.minimum(a_nat, a_brk)
-    clipped = ~is_last & (a_brk < a_nat)
-    dt = jnp.where(is_last, remaining, sgn * jnp.minimum(a_nat, a_brk))
+    to_break = jnp.where(jnp.isfinite(cfg.break_period) & (a_norm >= cfg.break_min_accel),
+                         jnp.abs(nxt - u), jnp.inf)  # |days| to the next break, inf: none applies
+    planned = jnp.abs(lane.dt)  # |days| of the step the size control asked for
+    is_last = jnp.abs(remaining) <= jnp.minimum(planned, to_break)
+    clipped = ~is_last & (to_break < planned)
+    dt = jnp.where(is_last, remaining, sgn * jnp.minimum(planned, to_break))
     b = lane.b * _powers(dt / lane.dt)[:, None]
     h = jnp.asarray(NODES[1:])
     t_nodes = epoch + (lane.tau + dt * h)
@@ -357,13 +353,11 @@ def _iterate(force: Force, lanes: _Lane, trials: _Trial, args, active) -> _Sweep
     all lanes: the first SMALL_SWEEPS sweeps evaluate Force.small and the later ones hold it,
     through a real branch (under vmap a per-lane test would compute both sides). Holding is
     safe once the node positions have converged to well below the terms' own relative size:
-    measured on an Encke-like orbit with a strong A1 (2e-8 au/day^2), 38 years back, against
-    evaluating them in every sweep: 4.2 m apart when held after two sweeps, 0.17 m after three,
-    which is this orbit's rounding noise (tests/engine/test_nbody.py). A lane stops when a
+    after three sweeps the held orbit differs from one evaluated in every sweep by rounding
+    noise only (tests/engine/test_nbody.py). A lane stops when a
     sweep changes its step by less than PC_TOL, when the change stops decreasing (round-off),
     or after PC_MAX_ITER sweeps; lanes not `active` (done, or waiting to write outputs) do
-    none. (The first sweeps unrolled out of the loop gave bit-identical orbits at twice the
-    run time, measured.)"""
+    none. (Figures, and the unrolled variant that was slower: docs/performance.md.)"""
     L = lanes.x.shape[0]
     sweep_all = jax.vmap(lambda ln, tr, a, b_, d, sm: _sweep(force, ln, tr, a, b_, d, sm, True))
     sweep_held = jax.vmap(lambda ln, tr, a, b_, d, sm: _sweep(force, ln, tr, a, b_, d, sm, False))
@@ -390,6 +384,19 @@ def _iterate(force: Force, lanes: _Lane, trials: _Trial, args, active) -> _Sweep
     return sw
 
 
+def _step_size(cfg: Config, a0, b, dt):
+    """The step after one of dt with polynomial (a0, b): the criterion of Pham, Rein & Spiegel
+    (2024) for this one particle, from the acceleration, jerk and snap at the step's end.
+    dt / SAFETY where they give nothing usable (a force that is constant or not finite)."""
+    y2 = jnp.sum((a0 + jnp.sum(b, axis=0)) ** 2)
+    y3 = jnp.sum(jnp.sum(_POW[:, None] * b, axis=0) ** 2)
+    y4 = jnp.sum(jnp.sum((_POW * (_POW - 1))[1:, None] * b[1:], axis=0) ** 2)
+    ts2 = 2.0 * y2 / (y3 + jnp.sqrt(y2 * y4))
+    good = jnp.isfinite(ts2) & (ts2 > 0)
+    return jnp.where(good, jnp.sqrt(jnp.where(good, ts2, 1.0)) * dt * (cfg.epsilon * 5040.0) ** (1.0 / 7.0),
+                     dt / SAFETY)
+
+
 def _finish(cfg: Config, lane: _Lane, trial: _Trial, sw: _Sweeps, tau_end):
     """Accept or reject one lane's step; its next step size and predicted polynomial.
     Returns (new lane, step record for dense output, accepted)."""
@@ -399,16 +406,7 @@ def _finish(cfg: Config, lane: _Lane, trial: _Trial, sw: _Sweeps, tau_end):
     enc = sw.enc
     enc0 = trial.enc0
     pc_ok = err < PC_ACCEPT
-
-    # Step-size criterion of Pham, Rein & Spiegel (2024), for this one particle.
-    y2 = jnp.sum((a0 + jnp.sum(b, axis=0)) ** 2)
-    y3 = jnp.sum(jnp.sum(_POW[:, None] * b, axis=0) ** 2)
-    y4 = jnp.sum(jnp.sum((_POW * (_POW - 1))[1:, None] * b[1:], axis=0) ** 2)
-    ts2 = 2.0 * y2 / (y3 + jnp.sqrt(y2 * y4))
-    good = jnp.isfinite(ts2) & (ts2 > 0)
-    dt_new = jnp.where(good, jnp.sqrt(jnp.where(good, ts2, 1.0)) * dt * (cfg.epsilon * 5040.0) ** (1.0 / 7.0),
-                       dt / SAFETY)
-    dt_new = jnp.where(pc_ok, dt_new, SAFETY * dt)
+    dt_new = jnp.where(pc_ok, _step_size(cfg, a0, b, dt), SAFETY * dt)
     reject = (~pc_ok) | (jnp.abs(dt_new) < SAFETY * jnp.abs(dt))
     # next step: capped growth and max_dt; sign is the integration direction
     dt_next = sgn * jnp.minimum(jnp.minimum(jnp.abs(dt_new), jnp.abs(dt) / SAFETY), cfg.max_dt)
@@ -570,8 +568,7 @@ def _retire_and_refill(carry: Carry, pool_: Pool, times, orders, cfg: Config):
     to the pool, and every free slot takes the next row not handed out yet, if any.
 
     Refilling keeps the SIMD width busy: with a fixed set of lanes, a batch costs its slowest
-    lane times its width, and lanes that finish early only idle (measured: 1,000 catalog
-    comets over 10 years paid 1.57 lane-iterations per useful one with compaction alone)."""
+    lane times its width, and lanes that finish early only idle."""
     lane, src = carry.lane, carry.src
     n = pool_.x0.shape[0]
     over = (src >= 0) & lane.done & (carry.k >= carry.stop)
@@ -596,6 +593,25 @@ def _retire_and_refill(carry: Carry, pool_: Pool, times, orders, cfg: Config):
     return jax.lax.cond(jnp.any(over | take), update, lambda c, p: (c, p), carry, pool_)
 
 
+_dense_grid = jax.vmap(jax.vmap(dense, in_axes=(None, None, None, None, None, 0)))
+
+
+def _write_outputs(c: Carry, out, times, window: int, n_rows: int):
+    """Write the outputs k .. min(k + window, stop) of every slot from its last step's
+    polynomial into out (N, M, 6); returns (carry with k advanced, out)."""
+    tau_s, xs, vs, a0, b, dt = c.step
+    M = c.order.shape[1]
+    pos = c.k[:, None] + jnp.arange(window)[None, :]
+    col = jnp.take_along_axis(c.order, jnp.clip(pos, 0, M - 1), axis=1)  # (L, W)
+    ok = pos < c.stop[:, None]
+    tq = times[col] - c.epoch[:, None]
+    hq = jnp.where(ok, (tq - tau_s[:, None]) / dt[:, None], 0.0)
+    xq, vq = _dense_grid(xs, vs, a0, b, dt, hq)
+    rows = jnp.where(ok, c.src[:, None], n_rows)  # out of bounds: dropped
+    out = out.at[rows, col].set(jnp.concatenate([xq, vq], axis=-1), mode="drop")
+    return c._replace(k=jnp.minimum(c.k + window, c.stop)), out
+
+
 def advance(force: Callable, carry: Carry, pool_: Pool, times, cfg: Config = Config(), max_iter=None,
             until_drained=False):
     """Step the slots until every pool row is integrated, or for at most max_iter attempts,
@@ -607,10 +623,9 @@ def advance(force: Callable, carry: Carry, pool_: Pool, times, cfg: Config = Con
     integration is over and refills free slots from the pool (_retire_and_refill), then tries
     one step in every slot (vmapped) and keeps it for the slots that are not done and have no
     outputs pending (a slot with more outputs inside one step than the window waits an
-    iteration per window).
-    Design note: an inner loop that wrote all of a step's outputs at once carried the whole
-    output array through a nested while_loop, which XLA copied on every iteration: that was
-    3/4 of the run time at M = 256 (measured), more than all the force evaluations.
+    iteration per window). Why a window and not all of a step's outputs at once: an inner
+    loop would carry the whole output array through a nested while_loop, which XLA copies on
+    every iteration (docs/performance.md).
     """
     L, M = carry.order.shape
     n_rows = pool_.x0.shape[0]
@@ -625,27 +640,12 @@ def advance(force: Callable, carry: Carry, pool_: Pool, times, cfg: Config = Con
         return finish(lanes, trials, _iterate(force, lanes, trials, args, active), tau_end)
 
     limit = jnp.iinfo(jnp.int32).max if max_iter is None else max_iter
-    window = min(DENSE_WINDOW, M)
     orders = _time_orders(times)
-    ev = jax.vmap(jax.vmap(dense, in_axes=(None, None, None, None, None, 0)))
-
-    def fill(c: Carry, out):
-        """Write the outputs k .. min(k + window, stop) of every slot from its last step."""
-        tau_s, xs, vs, a0, b, dt = c.step
-        pos = c.k[:, None] + jnp.arange(window)[None, :]
-        col = jnp.take_along_axis(c.order, jnp.clip(pos, 0, M - 1), axis=1)  # (L, W)
-        ok = pos < c.stop[:, None]
-        tq = times[col] - c.epoch[:, None]
-        hq = jnp.where(ok, (tq - tau_s[:, None]) / dt[:, None], 0.0)
-        xq, vq = ev(xs, vs, a0, b, dt, hq)
-        rows = jnp.where(ok, c.src[:, None], n_rows)  # out of bounds: dropped
-        out = out.at[rows, col].set(jnp.concatenate([xq, vq], axis=-1), mode="drop")
-        return c._replace(k=jnp.minimum(c.k + window, c.stop)), out
+    fill = functools.partial(_write_outputs, times=times, window=min(DENSE_WINDOW, M), n_rows=n_rows)
 
     def body(state):
         c, p, it = state
-        # most iterations have no output to write (a batch-level test: lax.cond skips the work;
-        # measured ~7% of the run with yearly outputs, 2,000 comets over 10 years)
+        # most iterations have no output to write: a batch-level test lets lax.cond skip the work
         c, out = jax.lax.cond(jnp.any(c.k < c.stop), fill, lambda cc, o: (cc, o), c, p.out)
         c, p = _retire_and_refill(c, p._replace(out=out), times, orders, cfg)
         lane, step = c.lane, c.step

