@@ -34,7 +34,7 @@ class ServeConfig:
     catalog: str | None = None
     cache: str | None = None  # None/"memory", "none", or redis://host:port/db
     cache_bytes: int = 256 * 2**20
-    ephemeris: str = "de421"
+    ephemeris: str = "de440"  # 1550-2650: the viewer's whole time range
     token: str | None = None
     tls_cert: str | None = None
     tls_key: str | None = None
@@ -42,23 +42,21 @@ class ServeConfig:
     log_level: str = "info"
     static_dir: str | None = None  # the built viewer; None: the package's server/static
     warmup: bool = True  # compile the common shapes at start-up (warmup.py)
+    refresh: bool = True  # refresh the default catalog from the MPC in the background (catalog_refresh.py)
     otlp_endpoint: str | None = None  # OTLP/gRPC collector (host:port) for traces (tracing.py); None: off
 
 
 SHUTDOWN_GRACE_S = 2.0  # seconds in-flight requests and streams get to finish on SIGTERM
 
 
-def catalog_path(explicit: str | None) -> tuple[str | None, str]:
-    """The catalog to load and where it came from (see mpc.resolve_catalog_path)."""
-    from encke.engine.sources.mpc import resolve_catalog_path
-
-    return resolve_catalog_path(explicit)
-
-
 def build_service(config: ServeConfig) -> Service:
-    path, origin = catalog_path(config.catalog)
+    """The service over the best local catalog (catalog_refresh.served_choice), remembering its source."""
+    from .catalog_refresh import served_choice
+
+    choice = served_choice(config.catalog)
     cache = open_cache(config.cache, config.cache_bytes)
-    return Service.from_path(path, limits=config.limits, cache=cache, ephemeris=config.ephemeris)
+    return Service.from_path(choice.path, limits=config.limits, cache=cache, ephemeris=config.ephemeris,
+                             catalog_source=choice)
 
 
 def _http_server(config):
@@ -91,6 +89,7 @@ async def serve(config: ServeConfig, service: Service | None = None, ready=None)
     from . import logs
 
     logs.configure()
+    refresh = config.refresh and service is None  # a service handed in is the caller's to manage
     service = service or build_service(config)
     pool = EnginePool(config.limits.workers)
     from .tracing import Tracing, TracingInterceptor, TracingMiddleware
@@ -121,9 +120,12 @@ async def serve(config: ServeConfig, service: Service | None = None, ready=None)
             ready(port, grpc_port, http_server)  # http_server.should_exit = True stops everything
     stop_warming = threading.Event()
     warm_task = asyncio.create_task(_warm(service, pool, stop_warming)) if config.warmup else None
+    refresh_task = asyncio.create_task(_keep_current(service)) if refresh and service.catalog_source else None
     try:
         await http_task
     finally:
+        if refresh_task is not None:
+            refresh_task.cancel()
         stop_warming.set()
         service.warming = False
         await _shut_down(grpc_server, warm_task)
@@ -165,7 +167,8 @@ def _print_banner(config: ServeConfig, service: Service, port: int, grpc_port: i
     else:
         if service.catalog.rejected:  # the count and first reasons of the lines the catalog lost
             print(f"encke: warning: catalog {service.catalog.rejected_summary()}", file=sys.stderr, flush=True)
-        print(f"encke: catalog {len(service.catalog)} comets, version {service.version}", flush=True)
+        source = f" from {service.catalog_source.describe()}" if service.catalog_source else ""
+        print(f"encke: catalog {len(service.catalog)} comets, version {service.version}{source}", flush=True)
 
 
 async def _shut_down(grpc_server, warm_task) -> None:
@@ -182,6 +185,12 @@ async def _shut_down(grpc_server, warm_task) -> None:
     others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
     if others:
         await asyncio.wait(others, timeout=SHUTDOWN_GRACE_S)
+
+
+async def _keep_current(service: Service) -> None:
+    from .catalog_refresh import keep_current
+
+    await keep_current(service, service.catalog_source)
 
 
 async def _warm(service: Service, pool: EnginePool, stop) -> None:

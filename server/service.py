@@ -71,8 +71,10 @@ class Service:
     """All encke operations over one catalog (or none yet: catalog calls then raise Unavailable)."""
 
     def __init__(self, catalog=None, *, catalog_error: str | None = None, limits: ServerLimits | None = None,
-                 cache=None, metrics: Metrics | None = None, ephemeris: str = "de421"):
+                 cache=None, metrics: Metrics | None = None, ephemeris: str = "de421",
+                 catalog_source=None):
         self.catalog = catalog
+        self.catalog_source = catalog_source  # a CatalogChoice (engine/catalog/default.py) or None
         self.catalog_error = catalog_error or ("no catalog was given: pass --catalog PATH, set "
                                                "ENCKE_CATALOG, or run `encke fetch`")
         self.limits = limits or ServerLimits()
@@ -115,10 +117,23 @@ class Service:
         return self.catalog.version if self.catalog is not None else ""
 
     def health(self) -> dict:
-        """status: "no catalog", "warming" (start-up compilation under way; requests are served) or "ok"."""
+        """status: "no catalog", "warming" (start-up compilation under way; requests are served) or "ok";
+        with a known source, also where the catalog came from and its date (catalog_refresh.py)."""
         status = "no catalog" if self.catalog is None else ("warming" if self.warming else "ok")
-        return {"status": status,
-                "catalog_version": self.version, "comets": len(self.catalog) if self.catalog is not None else 0}
+        out = {"status": status,
+               "catalog_version": self.version, "comets": len(self.catalog) if self.catalog is not None else 0}
+        source = self.catalog_source
+        if source is not None and self.catalog is not None:
+            out.update(catalog_source=source.label, catalog_date=source.date.strftime("%Y-%m-%d"))
+        return out
+
+    def replace_catalog(self, catalog, source=None) -> None:
+        """Serve `catalog` from now on (the background refresh, catalog_refresh.py). Its index is
+        built first; then catalog, index and source change together under the lock. Cached states
+        are keyed by catalog version, so none of the old catalog's can answer for the new one."""
+        index = _CatalogIndex(catalog)
+        with self._lock:
+            self.catalog, self._index, self.catalog_source, self._orbits = catalog, index, source, {}
 
     def select(self, sel: Selection) -> np.ndarray:
         """Catalog indices (ascending) of the comets matching every filter: `Catalog.filter_mask`

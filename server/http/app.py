@@ -14,6 +14,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi_offline import FastAPIOffline
 
 from encke.engine.errors import InvalidInput
 
@@ -37,7 +38,8 @@ ROUTERS = (ops.health_router, ops.metrics_router, catalog.router, propagation.ro
 def create_app(service: Service, *, token: str | None = None, rate_limiter: RateLimiter | None = None,
                pool: EnginePool | None = None, static_dir: Path | None = None) -> FastAPI:
     """The FastAPI application over `service`. `token`: require "Authorization: Bearer <token>"."""
-    app = FastAPI(title="encke", version="0.1.0", default_response_class=NanSafeJSON, description=DESCRIPTION)
+    # FastAPIOffline: /docs and /redoc load Swagger UI and ReDoc from the package, not a CDN
+    app = FastAPIOffline(title="encke", version="0.1.0", default_response_class=NanSafeJSON, description=DESCRIPTION)
     app.state.engine = Engine(service, pool or EnginePool(service.limits.workers))
     app.state.token = token
     app.state.limiter = rate_limiter or RateLimiter(0, 1)

@@ -56,7 +56,9 @@ def test_encke_serve_answers_on_both_transports(catalog_file, catalog, tmp_path)
     try:
         health = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=10).json()
         assert health.pop("status") in ("warming", "ok")  # the start-up warm-up may still run
-        assert health == {"catalog_version": catalog.version, "comets": len(catalog)}
+        assert health.pop("catalog_date")  # the file's modification day: --catalog names a user's file
+        assert health == {"catalog_version": catalog.version, "comets": len(catalog),
+                          "catalog_source": catalog_file.name}
         assert httpx.get(f"http://127.0.0.1:{port}/api/comets/1P", timeout=30).json()["name"] == "Halley"
         with Client(f"127.0.0.1:{grpc_port}") as c:
             assert c.health() == "SERVING"
@@ -79,10 +81,11 @@ def test_encke_serve_with_nothing_configured_serves_the_shipped_snapshot(tmp_pat
     from encke.engine.catalog.default import snapshot
 
     shipped = encke.read_comets(snapshot().path)
-    proc, port, grpc_port = start(["--no-warmup"], {}, tmp_path)
+    proc, port, grpc_port = start(["--no-warmup", "--no-refresh"], {}, tmp_path)
     try:
         health = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=10).json()
         assert health["comets"] == len(shipped) > 900 and health["catalog_version"] == shipped.version
+        assert (health["catalog_source"], health["catalog_date"]) == ("MPC snapshot shipped with encke", "2026-01-03")
         page = httpx.get(f"http://127.0.0.1:{port}/api/comets", params={"limit": 5}, timeout=30).json()
         assert page["total"] == len(shipped) and len(page["comets"]) == 5
         # DE440 by default: the planets at Halley's 2061 return, beyond DE421's 2053

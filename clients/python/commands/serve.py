@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 
@@ -48,6 +47,10 @@ def register(subparsers) -> None:
     p.add_argument("--no-warmup", dest="warmup", action="store_false",
                    help="skip the start-up warm-up that compiles the common request shapes "
                         "(/api/health says 'warming' while it runs; requests are served meanwhile)")
+    p.add_argument("--no-refresh", dest="refresh", action="store_false",
+                   help="do not refresh the catalog from the MPC in the background (by default a server "
+                        "serving the cached download or the shipped snapshot asks the MPC for a newer file "
+                        "at start-up and every 6 hours, and swaps it in; offline it keeps what it has)")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     p.add_argument("--otlp-endpoint", metavar="HOST:PORT",
                    help="send OpenTelemetry traces (a span per request and per engine call) to this OTLP/gRPC "
@@ -81,10 +84,10 @@ def run(args) -> int:
                               max_object_epochs=args.max_object_epochs, max_streams=args.max_streams,
                               chunk_samples=args.chunk_samples, rate_per_s=args.rate_limit,
                               rate_burst=args.rate_burst, workers=args.workers)
-        config = ServeConfig(host=args.host, port=args.port, grpc_port=args.grpc_port, catalog=_catalog(args.catalog),
+        config = ServeConfig(host=args.host, port=args.port, grpc_port=args.grpc_port, catalog=args.catalog,
                              cache=args.cache, cache_bytes=int(args.cache_mb * 2**20), ephemeris=args.ephemeris,
                              token=args.token, tls_cert=args.tls_cert, tls_key=args.tls_key, limits=limits,
-                             log_level=args.log_level, warmup=args.warmup)
+                             log_level=args.log_level, warmup=args.warmup, refresh=args.refresh)
         if args.host not in ("127.0.0.1", "localhost", "::1") and not args.token:
             print(f"encke serve: warning: binding {args.host} without --token; anyone who can reach it "
                   "can use it", file=sys.stderr)
@@ -95,16 +98,6 @@ def run(args) -> int:
         print(f"encke serve: {exc}", file=sys.stderr)
         return 2
     return 0
-
-
-def _catalog(explicit: str | None) -> str | None:
-    """The catalog file for the server. An explicit one (--catalog, $ENCKE_CATALOG) is passed on
-    as given, so that the server reports a missing file itself; with none, the newest local copy."""
-    from encke.engine.catalog.default import CATALOG_ENV, choose_catalog
-
-    if explicit or os.environ.get(CATALOG_ENV):
-        return explicit
-    return str(choose_catalog().path)
 
 
 def _enable_compilation_cache(folder: str | None) -> None:
