@@ -50,6 +50,8 @@ def page(page_size: int, page_token: str) -> tuple[int, int]:
     if not 1 <= limit <= 1000:
         raise InvalidArgument("page_size", f"{page_size} is outside 1..1000")
     try:
+        if len(page_token) > 20:  # tokens are decimal offsets
+            raise ValueError(page_token)
         offset = int(page_token) if page_token else 0
     except ValueError:
         raise InvalidArgument("page_token", f"{page_token!r} is not a token this server issued") from None

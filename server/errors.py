@@ -9,13 +9,22 @@ name the field and the problem so a user can act on them. The engine's own valid
 from __future__ import annotations
 
 
+MAX_MESSAGE_CHARS = 1000  # gRPC sends the message as metadata (8 kB at most): echoed input is cut
+
+
+def clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """`text`, cut to `limit` characters with a note when longer."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text) - limit} more characters)"
+
+
 class ServiceError(Exception):
-    """Base class. `message` is shown to the client unchanged."""
+    """Base class. `message` is shown to the client (clipped to MAX_MESSAGE_CHARS)."""
 
     grpc_code = "INTERNAL"
     http_status = 500
 
     def __init__(self, message: str):
+        message = clip(message)
         super().__init__(message)
         self.message = message
 
@@ -37,8 +46,8 @@ class InvalidArgument(ServiceError):
         problem = str(exc)
         error = cls(exc.field, problem)
         if problem.startswith(exc.field):
-            error.message = problem
-            error.args = (problem,)
+            error.message = clip(problem)
+            error.args = (error.message,)
         return error
 
 
@@ -73,6 +82,14 @@ class Unauthenticated(ServiceError):
 
     grpc_code = "UNAUTHENTICATED"
     http_status = 401
+
+
+class StreamIdle(ServiceError):
+    """A Follow stream or WebSocket whose client went silent past the idle limits (limits.py):
+    gRPC DEADLINE_EXCEEDED, HTTP 408; a WebSocket is closed with 1008."""
+
+    grpc_code = "DEADLINE_EXCEEDED"
+    http_status = 408
 
 
 def as_service_error(exc: BaseException) -> ServiceError | None:

@@ -17,7 +17,7 @@ from typing import AsyncIterator
 import numpy as np
 
 from . import params
-from .errors import InvalidArgument, ServiceError, as_service_error
+from .errors import InvalidArgument, ServiceError, StreamIdle, as_service_error
 
 FRAME_INTERVAL_S = 0.1  # about ten frames per second
 
@@ -64,8 +64,7 @@ class FollowSession:
         limit = self.service.limits.max_span_days
         if abs(rate_value) > limit:
             raise InvalidArgument("rate", f"{rate_value} days per second exceeds {limit:g}")
-        id_list = params.ids(ids, "ids")
-        indices = self.service.resolve(id_list, "ids")
+        id_list, indices = self.service.resolve(ids, "ids")
         self.clock = Clock(epoch, rate_value, time.monotonic() if now is None else now, tuple(id_list), indices,
                            params.model(model), params.frame(frame), params.center(center))
         return self.clock
@@ -88,14 +87,19 @@ async def follow(session: FollowSession, pool, clocks: AsyncIterator) -> AsyncIt
     message the transport could not decode; a bad clock leaves the previous one running. When
     `clocks` ends (a gRPC client half-closed) the clock keeps running until the caller stops
     iterating; when it raises (a WebSocket disconnected) that exception ends the stream.
+    A client that sends no valid clock within `follow_first_clock_s`, or nothing at all for
+    `follow_idle_s` (ServerLimits), gets StreamIdle: silent clients cannot hold the slots.
     """
     errors: asyncio.Queue[ServiceError] = asyncio.Queue()
-    reader = asyncio.create_task(_read_clocks(session, pool, clocks, errors))
+    heard = [time.monotonic()]  # when the client last sent a message
+    started = heard[0]
+    reader = asyncio.create_task(_read_clocks(session, pool, clocks, errors, heard))
     try:
         while True:
             tick = time.monotonic()
             if reader.done() and reader.exception() is not None:
                 raise reader.exception()
+            _check_idle(session, tick - started, tick - heard[0])
             while not errors.empty():
                 yield errors.get_nowait()
             item = await _frame(session, pool)
@@ -110,8 +114,17 @@ async def follow(session: FollowSession, pool, clocks: AsyncIterator) -> AsyncIt
         reader.cancel()
 
 
-async def _read_clocks(session, pool, clocks, errors) -> None:
+def _check_idle(session: FollowSession, open_s: float, silent_s: float) -> None:
+    limits = session.service.limits
+    if session.clock is None and open_s > limits.follow_first_clock_s:
+        raise StreamIdle(f"idle: no valid clock within {limits.follow_first_clock_s:g} s")
+    if silent_s > limits.follow_idle_s:
+        raise StreamIdle(f"idle: no message for {limits.follow_idle_s:g} s; send the clock again to stay")
+
+
+async def _read_clocks(session, pool, clocks, errors, heard: list) -> None:
     async for clock in clocks:
+        heard[0] = time.monotonic()
         if isinstance(clock, ServiceError):
             errors.put_nowait(clock)
             continue

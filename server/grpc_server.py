@@ -12,15 +12,18 @@ generator at its next await, so at most the chunk in flight is computed after th
 from __future__ import annotations
 
 import grpc
+from google.protobuf import message_factory
+from google.protobuf.message import DecodeError
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
 from . import convert, params
-from .errors import ServiceError
+from .auth import BearerGuard
+from .errors import InvalidArgument, ServiceError
 from .follow import FollowSession, follow
 from .generated.encke.v1 import catalog_pb2, catalog_pb2_grpc, propagation_pb2, propagation_pb2_grpc
-from .interceptors import AccessInterceptor, AuthInterceptor, ErrorInterceptor, LimitInterceptor
+from .interceptors import AccessInterceptor, AuthInterceptor, DecodeInterceptor, ErrorInterceptor, LimitInterceptor
 from .limits import RateLimiter
 from .pool import EnginePool
 from .service import Service
@@ -63,10 +66,10 @@ class PropagationServicer(propagation_pb2_grpc.PropagationServiceServicer):
         return await self.pool.run(self._states, request, *convert.options(request.options))
 
     def _states(self, request, model, frame, center) -> bytes:
-        indices = self.service.resolve(request.ids)
+        ids, indices = self.service.resolve(request.ids)
         times = params.times_jd(request.times_tdb_jd, "times_tdb_jd")
         states, status = self.service.states(indices, times, model, frame, center)
-        return convert.state_block_bytes(request.ids, times, states, status, self.service.version)
+        return convert.state_block_bytes(ids, times, states, status, self.service.version)
 
     async def StreamTrajectory(self, request, context):
         options = convert.options(request.options)
@@ -76,9 +79,9 @@ class PropagationServicer(propagation_pb2_grpc.PropagationServiceServicer):
 
     def _trajectory(self, request, options, chunk):
         """Lazily encoded StateBlocks (encoding runs on the pool too: it copies megabytes)."""
-        indices = self.service.resolve(request.ids)
+        ids, indices = self.service.resolve(request.ids)
         times = self.service.trajectory_times(request.start_tdb_jd, request.stop_tdb_jd, request.step_days)
-        ids, version = list(request.ids), self.service.version
+        version = self.service.version
         return (convert.state_block_bytes(ids, part, states, status, version)
                 for part, states, status in self.service.trajectory_chunks(indices, times, *options, chunk))
 
@@ -102,15 +105,15 @@ class PropagationServicer(propagation_pb2_grpc.PropagationServiceServicer):
         model, observer, explicit, span = convert.observe_request(request)
         chunk = convert.chunk_size(request.chunk_size, "chunk_size")
 
-        def plan():
-            indices = self.service.resolve(request.ids)
+        def plan():  # the chunks are encoded on the pool too, off the event loop
+            ids, indices = self.service.resolve(request.ids)
             times = self.service.trajectory_times(*span) if span is not None else \
                 params.times_jd(explicit, "times_tdb_jd")
-            return self.service.observing.chunks(indices, times, observer, model, request.apparent, chunk)
+            chunks = self.service.observing.chunks(indices, times, observer, model, request.apparent, chunk)
+            return (convert.observe_chunk(ids, result, self.service.version) for result in chunks)
 
-        ids = list(request.ids)
-        async for result in self.pool.iterate(await self.pool.run(plan)):
-            yield convert.observe_chunk(ids, result, self.service.version)
+        async for message in self.pool.iterate(await self.pool.run(plan)):
+            yield message
 
     async def Follow(self, request_iterator, context):
         async for item in follow(FollowSession(self.service), self.pool, _clocks(request_iterator)):
@@ -121,8 +124,11 @@ class PropagationServicer(propagation_pb2_grpc.PropagationServiceServicer):
 
 
 async def _clocks(request_iterator):
-    """Follow requests as clocks; one with bad options becomes its InvalidArgument."""
+    """Follow requests as clocks; one with bad options becomes its InvalidArgument. Bytes that
+    are no FollowRequest end the stream with INVALID_ARGUMENT."""
     async for request in request_iterator:
+        if isinstance(request, Undecodable):
+            raise request.error()
         try:
             yield convert.follow_clock(request)
         except ServiceError as exc:
@@ -134,20 +140,42 @@ def _serialize(message) -> bytes:
     return message if isinstance(message, bytes) else message.SerializeToString()
 
 
-def _add_propagation_service(servicer, server) -> None:
-    """Register PropagationService like the generated add_..._to_server, but with `_serialize`
-    as every response serializer, so the bulk-state methods can yield pre-encoded bytes.
-    Handlers are derived from the service descriptor, so a new RPC in the proto is picked up."""
-    from google.protobuf import message_factory
+class Undecodable:
+    """What `_lenient` hands a servicer for bytes that are not a valid request message."""
 
-    descriptor = propagation_pb2.DESCRIPTOR.services_by_name["PropagationService"]
+    def __init__(self, message_name: str, problem: str):
+        self.message_name, self.problem = message_name, problem
+
+    def error(self) -> InvalidArgument:
+        return InvalidArgument("request", f"not a valid {self.message_name} message ({self.problem[:200]})")
+
+
+def _lenient(request_class):
+    """A request deserializer that returns Undecodable instead of raising: grpc would answer a
+    raising deserializer with UNKNOWN (unary) or INTERNAL (streams); the client's bytes are
+    bad input, INVALID_ARGUMENT, raised by the servicer (or DecodeInterceptor) instead."""
+
+    def deserialize(data: bytes):
+        try:
+            return request_class.FromString(data)
+        except DecodeError as exc:
+            return Undecodable(request_class.DESCRIPTOR.full_name, str(exc))
+
+    return deserialize
+
+
+def _add_service(servicer, descriptor, server) -> None:
+    """Register a service like the generated add_..._to_server, but with `_lenient` request
+    deserializers, and `_serialize` as every response serializer so the bulk-state methods can
+    yield pre-encoded bytes. Handlers come from the service descriptor, so a new RPC in the
+    proto is picked up."""
     kinds = {(False, False): grpc.unary_unary_rpc_method_handler, (False, True): grpc.unary_stream_rpc_method_handler,
              (True, False): grpc.stream_unary_rpc_method_handler, (True, True): grpc.stream_stream_rpc_method_handler}
     handlers = {}
     for method in descriptor.methods:
         make = kinds[(method.client_streaming, method.server_streaming)]
         request_class = message_factory.GetMessageClass(method.input_type)
-        handlers[method.name] = make(getattr(servicer, method.name), request_deserializer=request_class.FromString,
+        handlers[method.name] = make(getattr(servicer, method.name), request_deserializer=_lenient(request_class),
                                      response_serializer=_serialize)
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(descriptor.full_name, handlers),))
     server.add_registered_method_handlers(descriptor.full_name, handlers)
@@ -159,13 +187,16 @@ async def create_grpc_server(service: Service, address: str = "127.0.0.1:0", *, 
     """A grpc.aio server (not started) with both services, health and reflection; returns (server, port)."""
     limiter = rate_limiter or RateLimiter(0, 1)
     pool = pool or EnginePool(service.limits.workers)
-    interceptors = [AccessInterceptor(service.metrics), ErrorInterceptor(), AuthInterceptor(token),
-                    LimitInterceptor(service, limiter)]
+    interceptors = [AccessInterceptor(service.metrics), ErrorInterceptor(), AuthInterceptor(BearerGuard(token)),
+                    LimitInterceptor(service, limiter), DecodeInterceptor(Undecodable)]
     server = grpc.aio.server(interceptors=[*outer_interceptors, *interceptors],  # outer: tracing.py
                              options=[("grpc.max_send_message_length", 256 * 2**20),
-                                      ("grpc.max_receive_message_length", 8 * 2**20)])
-    catalog_pb2_grpc.add_CatalogServiceServicer_to_server(CatalogServicer(service, pool), server)
-    _add_propagation_service(PropagationServicer(service, pool), server)
+                                      ("grpc.max_receive_message_length", 8 * 2**20),
+                                      # pings find dead peers of long streams (Follow) within ~40 s
+                                      ("grpc.keepalive_time_ms", 20_000), ("grpc.keepalive_timeout_ms", 20_000)])
+    _add_service(CatalogServicer(service, pool), catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"], server)
+    _add_service(PropagationServicer(service, pool), propagation_pb2.DESCRIPTOR.services_by_name["PropagationService"],
+                 server)
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     serving = health_pb2.HealthCheckResponse.SERVING if service.catalog is not None else \

@@ -9,6 +9,7 @@ CatalogService and PropagationService, outermost first:
 3. `AuthInterceptor`: the bearer token (auth.py).
 4. `LimitInterceptor`: the per-host rate limit, and for server-streaming calls one of the
    concurrent-stream slots, held until the stream ends.
+5. `DecodeInterceptor`: a request whose bytes did not decode is INVALID_ARGUMENT.
 
 Inner interceptors raise ServiceErrors; only ErrorInterceptor aborts the call, so the access
 line always sees the final code. Health and reflection stay open for probes and tools.
@@ -26,7 +27,7 @@ import time
 import grpc
 
 from . import logs
-from .auth import require_bearer
+from .auth import BearerGuard
 from .errors import as_service_error
 
 _log = logging.getLogger("encke.server.grpc")
@@ -42,18 +43,18 @@ def peer_host(peer: str) -> str:
 
 
 def _rewrap(handler: grpc.RpcMethodHandler, guard, method: str) -> grpc.RpcMethodHandler:
-    """`handler` with its behaviour run inside `guard(method, context, streaming)`."""
+    """`handler` with its behaviour run inside `guard(method, context, streaming, request)`."""
 
     def unary(behavior, streaming):
         async def call(request, context):
-            async with guard(method, context, streaming):
+            async with guard(method, context, streaming, request):
                 return await behavior(request, context)
 
         return call
 
     def stream(behavior, streaming):
         async def call(request, context):
-            async with guard(method, context, streaming):
+            async with guard(method, context, streaming, request):
                 async for message in behavior(request, context):
                     yield message
 
@@ -81,7 +82,7 @@ class _GuardInterceptor(grpc.aio.ServerInterceptor):
             return handler
         return _rewrap(handler, self.guard, method)
 
-    def guard(self, method: str, context, streaming: bool):
+    def guard(self, method: str, context, streaming: bool, request):
         raise NotImplementedError
 
 
@@ -90,7 +91,7 @@ class AccessInterceptor(_GuardInterceptor):
         self.metrics = metrics
 
     @contextlib.asynccontextmanager
-    async def guard(self, method, context, streaming):
+    async def guard(self, method, context, streaming, request):
         # the peer is read now: after a shutdown has torn the call down, context.peer() crashes
         start, code, peer = time.perf_counter(), "OK", peer_host(context.peer())
         try:
@@ -117,7 +118,7 @@ def _code_name(context) -> str:
 
 class ErrorInterceptor(_GuardInterceptor):
     @contextlib.asynccontextmanager
-    async def guard(self, method, context, streaming):
+    async def guard(self, method, context, streaming, request):
         try:
             yield
         except grpc.aio.AbortError:
@@ -131,13 +132,13 @@ class ErrorInterceptor(_GuardInterceptor):
 
 
 class AuthInterceptor(_GuardInterceptor):
-    def __init__(self, token: str | None):
-        self.token = token
+    def __init__(self, bearer: BearerGuard):
+        self.bearer = bearer
 
     @contextlib.asynccontextmanager
-    async def guard(self, method, context, streaming):
-        if self.token:
-            require_bearer(dict(context.invocation_metadata() or ()).get("authorization"), self.token)
+    async def guard(self, method, context, streaming, request):
+        header = dict(context.invocation_metadata() or ()).get("authorization")
+        self.bearer.check(header, peer_host(context.peer()))
         yield
 
 
@@ -147,10 +148,24 @@ class LimitInterceptor(_GuardInterceptor):
         self.limiter = limiter
 
     @contextlib.asynccontextmanager
-    async def guard(self, method, context, streaming):
+    async def guard(self, method, context, streaming, request):
         self.limiter.check(peer_host(context.peer()))
         if not streaming:
             yield
             return
         with self.service.stream_slot():
             yield
+
+
+class DecodeInterceptor(_GuardInterceptor):
+    """Undecodable unary requests (grpc_server's lenient deserializer marks them with
+    `undecodable_type`) are INVALID_ARGUMENT before the servicer runs."""
+
+    def __init__(self, undecodable_type):
+        self.undecodable_type = undecodable_type
+
+    @contextlib.asynccontextmanager
+    async def guard(self, method, context, streaming, request):
+        if isinstance(request, self.undecodable_type):
+            raise request.error()
+        yield

@@ -14,6 +14,7 @@ import time
 from .errors import LimitExceeded
 
 DAYS_PER_YEAR = 365.25  # Julian year
+JSON_BYTES_PER_DOUBLE = 24  # "-1.2345678901234567e-05," at most
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,26 +24,37 @@ class ServerLimits:
     max_samples: epochs in one request (times of GetStates, samples of a trajectory).
     max_span_days: stop - start of a trajectory, and the spread of requested epochs (days).
     max_ids: comets named in one request.
-    max_object_epochs: objects x epochs in one request (bounds memory: 48 bytes each).
+    max_object_epochs: objects x epochs in one request or stream chunk (bounds memory: 48 bytes each).
+    max_stream_object_epochs: objects x epochs of a whole stream (StreamTrajectory, Observe,
+        PropagateCatalog), checked before it starts (bounds the work one stream can ask for).
     max_streams: concurrent streams (gRPC server streams, Follow, WebSockets) server-wide.
     chunk_samples: epochs per StreamTrajectory chunk when the client does not choose.
     block_objects: objects per PropagateCatalog block when the client does not choose.
     max_orbit_samples: points in one orbit line.
+    max_response_bytes: the size of one HTTP body or gRPC message, estimated before any work
+        (JSON numbers at JSON_BYTES_PER_DOUBLE); stream chunks and blocks shrink to fit it.
     rate_per_s, rate_burst: per-client token bucket (requests/second, bucket size); 0 = off.
     workers: threads that run engine work off the event loop.
+    follow_first_clock_s: a Follow stream or WebSocket must send a valid clock within this.
+    follow_idle_s: ... and then some message at least this often (the viewer re-sends its clock
+        when it reconnects), so silent clients cannot hold the stream slots.
     """
 
     max_samples: int = 100_000
     max_span_days: float = 2000 * DAYS_PER_YEAR
     max_ids: int = 1000
     max_object_epochs: int = 5_000_000
+    max_stream_object_epochs: int = 20_000_000
     max_streams: int = 16
     chunk_samples: int = 512
     block_objects: int = 256
     max_orbit_samples: int = 4096
+    max_response_bytes: int = 64 * 2**20
     rate_per_s: float = 0.0
     rate_burst: int = 20
     workers: int = 4
+    follow_first_clock_s: float = 30.0
+    follow_idle_s: float = 600.0
 
     def __post_init__(self):
         for field in dataclasses.fields(self):
@@ -66,6 +78,21 @@ class ServerLimits:
         if span_days > self.max_span_days:
             raise LimitExceeded(f"{field}: a span of {span_days:.6g} days exceeds the limit of "
                                 f"{self.max_span_days:.6g} days", self.max_span_days)
+
+    def check_response_bytes(self, n_bytes: int, hint: str = "") -> None:
+        if n_bytes > self.max_response_bytes:
+            raise LimitExceeded(f"response: about {n_bytes} bytes exceeds the limit of {self.max_response_bytes} "
+                                f"bytes{'; ' + hint if hint else ''}", self.max_response_bytes)
+
+    def fit_rows(self, rows: int, bytes_per_row: int) -> int:
+        """`rows`, reduced so that rows x bytes_per_row fits max_response_bytes (at least 1)."""
+        return max(1, min(rows, self.max_response_bytes // max(bytes_per_row, 1)))
+
+    def check_stream_work(self, n_objects: int, n_epochs: int) -> None:
+        if n_objects * n_epochs > self.max_stream_object_epochs:
+            raise LimitExceeded(
+                f"stream: {n_objects} objects x {n_epochs} epochs exceeds the limit of "
+                f"{self.max_stream_object_epochs} object-epochs per stream", self.max_stream_object_epochs)
 
     def check_object_epochs(self, n_objects: int, n_epochs: int) -> None:
         if n_objects * n_epochs > self.max_object_epochs:

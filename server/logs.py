@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import re
 import sys
 
 ACCESS = logging.getLogger("encke.server.access")
@@ -54,3 +55,30 @@ def access(transport: str, method: str, status, latency_s: float, peer: str | No
               "latency_ms": round(latency_s * 1000.0, 3), "peer": peer}
     fields.update(extra)
     ACCESS.info("%s %s %s", transport, method, status, extra={"fields": fields})
+
+
+_SECRET_QUERY = re.compile(r"((?:^|[?&])(?:token|access_token)=)[^&\s\"']*", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """`text` with the values of token= query parameters replaced by ***."""
+    return _SECRET_QUERY.sub(r"\1***", text)
+
+
+class RedactSecrets(logging.Filter):
+    """Rewrites a record's message and string arguments through `redact`: uvicorn logs a
+    WebSocket handshake's whole path, query string included."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(str(record.msg))
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def redact_server_logs() -> None:
+    """Install RedactSecrets on uvicorn's loggers (idempotent; after uvicorn configured them)."""
+    for name in ("uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+            logger.addFilter(RedactSecrets())

@@ -33,6 +33,10 @@ def resolve_observer(spec=None, site: tuple | None = None):
     (an InvalidInput on the field "observer")."""
     from encke.engine.observers import resolve_observer as engine_resolve
 
+    from . import params
+
+    if isinstance(spec, str):
+        params.text(spec, "observer")
     return engine_resolve(site if site is not None else (spec if spec not in (None, "") else "500"))
 
 
@@ -62,9 +66,11 @@ class Observing:
         """Lazily yields Observations of at most `chunk` epochs each (nothing before it is asked
         for, so a cancelled stream stops within one chunk)."""
         limits = self.service.limits
-        chunk = chunk or limits.chunk_samples
+        # an ObserveChunk carries about 13 doubles per comet and epoch
+        chunk = limits.fit_rows(chunk or limits.chunk_samples, len(indices) * 13 * 8)
         times = np.asarray(times, dtype=np.float64)
         limits.check_samples(times.size, "times")
+        limits.check_stream_work(len(indices), times.size)
         limits.check_object_epochs(len(indices), min(chunk, times.size))
         obs = resolve_observer(observer) if isinstance(observer, (str, tuple, type(None))) else observer
         for k in range(0, times.size, chunk):

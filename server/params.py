@@ -17,6 +17,8 @@ MODELS = ("kepler", "nbody")
 # The smallest step: about 1 ms. A float64 Julian date near 2.46e6 resolves 4e-10 day, so a step
 # much below this gives no distinct epochs; bounding it keeps (stop - start) / step finite.
 MIN_STEP_DAYS = 1e-8
+MAX_ID_CHARS = 100  # the longest designation with a name is ~60 characters
+MAX_TEXT_CHARS = 200  # search text, observer names
 FRAMES = ("ecliptic", "icrf")
 CENTERS = ("sun", "ssb")
 
@@ -158,7 +160,17 @@ def ids(values, field: str = "ids") -> list[str]:
     for k, v in enumerate(out):
         if not v:
             raise InvalidArgument(f"{field}[{k}]", "empty comet id")
+        if len(v) > MAX_ID_CHARS:
+            raise InvalidArgument(f"{field}[{k}]", f"{len(v)} characters; a comet id has at most {MAX_ID_CHARS}")
     return out
+
+
+def text(value, field: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """A string of at most `limit` characters (search text, observer names)."""
+    value = "" if value is None else str(value)
+    if len(value) > limit:
+        raise InvalidArgument(field, f"{len(value)} characters; at most {limit}")
+    return value
 
 
 def _iso_to_tdb_jd(text: str, field: str) -> float:

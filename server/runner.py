@@ -47,6 +47,7 @@ class ServeConfig:
 
 
 SHUTDOWN_GRACE_S = 2.0  # seconds in-flight requests and streams get to finish on SIGTERM
+KEEPALIVE_S = 20.0  # WebSocket ping interval and pong timeout; gRPC keepalive pings likewise: dead peers go
 
 
 def build_service(config: ServeConfig) -> Service:
@@ -136,15 +137,20 @@ async def serve(config: ServeConfig, service: Service | None = None, ready=None)
 def _uvicorn_config(config: ServeConfig, service: Service, pool: EnginePool, limiter: RateLimiter):
     import uvicorn
 
+    from . import logs
     from .http import create_app
+    from .http.routes.websocket import WS_MAX_FRAME_BYTES
 
     tls = bool(config.tls_cert and config.tls_key)
     app = create_app(service, token=config.token, rate_limiter=limiter, pool=pool,
                      static_dir=Path(config.static_dir) if config.static_dir else None)
-    return uvicorn.Config(app, host=config.host, port=config.port, log_level=config.log_level,
-                          access_log=False, ssl_certfile=config.tls_cert if tls else None,
-                          ssl_keyfile=config.tls_key if tls else None, ws="websockets-sansio",
-                          timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
+    uv_config = uvicorn.Config(app, host=config.host, port=config.port, log_level=config.log_level,
+                               access_log=False, ssl_certfile=config.tls_cert if tls else None,
+                               ssl_keyfile=config.tls_key if tls else None, ws="websockets-sansio",
+                               ws_max_size=WS_MAX_FRAME_BYTES, ws_ping_interval=KEEPALIVE_S,
+                               ws_ping_timeout=KEEPALIVE_S, timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
+    logs.redact_server_logs()  # after uvicorn.Config, which configures its loggers
+    return uv_config
 
 
 def _print_banner(config: ServeConfig, service: Service, port: int, grpc_port: int | None) -> None:

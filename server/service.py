@@ -31,6 +31,7 @@ from .metrics import Metrics
 
 DEG_PER_RAD = 180.0 / math.pi
 AU_PER_DAY_TO_KM_S = AU_KM / DAY_S
+STATE_BYTES = 6 * 8  # one object at one epoch, packed doubles
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,7 +147,7 @@ class Service:
         if sel.periodic:
             mask &= catalog.filter_mask(orbit_type=("P", "D"))
         if sel.search:
-            mask &= catalog.search_mask(sel.search)
+            mask &= catalog.search_mask(params.text(sel.search, "search"))
         return np.flatnonzero(mask)
 
     @contextlib.contextmanager
@@ -170,24 +171,35 @@ class Service:
         return Page(total=int(matches.size), offset=offset, limit=limit, indices=matches[offset:offset + limit])
 
     def index_of(self, key: str, field: str = "id", not_found: bool = True) -> int:
-        """The catalog index of a comet id in any form the catalog accepts."""
+        """The catalog index of a comet id in any form the catalog accepts ("1P", "0001P",
+        "1P/Halley"); a name that contradicts the designation ("2P/Halley") is unknown, as is
+        anything after the name (an unknown path segment such as "1P/Halley/extra")."""
         self.require_catalog()
         key = str(key).strip()
         if not key:
             raise InvalidArgument(field, "empty comet id")
+        if len(key) > params.MAX_ID_CHARS:
+            raise InvalidArgument(field, f"{len(key)} characters; a comet id has at most {params.MAX_ID_CHARS}")
         try:
-            return int(self.catalog.index_of(key))
+            index = int(self.catalog.index_of(key))
         except KeyError:
+            index = None
+        if index is None or not _name_agrees(key, self._index.comets[index]):
             if not_found:
                 raise NotFound(f"unknown comet '{key}'") from None
             raise InvalidArgument(field, f"unknown comet '{key}'") from None
+        return index
 
-    def resolve(self, ids, field: str = "ids") -> np.ndarray:
-        """(N,) catalog indices of a list of ids; an unknown one is INVALID_ARGUMENT naming it."""
+    def resolve(self, ids, field: str = "ids") -> tuple[list[str], np.ndarray]:
+        """(ids, (N,) catalog indices) of a list of ids with duplicates merged, the first of each
+        kept in order: a comet named twice ("1P", "0001P") is computed and sent once. The count
+        is bounded before merging; an unknown id is INVALID_ARGUMENT naming its index."""
         ids = params.ids(ids, field)
         self.limits.check_ids(len(ids))
-        return np.array([self.index_of(key, f"{field}[{k}]", not_found=False) for k, key in enumerate(ids)],
-                        dtype=np.int64)
+        first: dict[int, str] = {}
+        for k, key in enumerate(ids):
+            first.setdefault(self.index_of(key, f"{field}[{k}]", not_found=False), key)
+        return list(first.values()), np.fromiter(first, dtype=np.int64, count=len(first))
 
     def summary(self, index: int) -> dict:
         """The contract's Summary of one comet: degrees for angles, TDB JD for times."""
@@ -272,7 +284,8 @@ class Service:
         Nothing is computed before the consumer asks for the next chunk, so a stream that stops
         asking (cancelled, disconnected) stops the computation within one chunk.
         """
-        chunk = chunk or self.limits.chunk_samples
+        chunk = self.limits.fit_rows(chunk or self.limits.chunk_samples, len(indices) * STATE_BYTES)
+        self.limits.check_stream_work(len(indices), len(times))
         self.limits.check_object_epochs(len(indices), min(chunk, len(times)))
         for k in range(0, len(times), chunk):
             part = times[k:k + chunk]
@@ -283,11 +296,12 @@ class Service:
     def catalog_blocks(self, indices: np.ndarray, times: np.ndarray, model: str, frame: str, center: str,
                        block: int | None = None) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
         """Lazily yields (offset, indices (n,), states (n, M, 6), status (n,)) blocks of the selection."""
-        block = block or self.limits.block_objects
         times = params.times_jd(times)
+        block = self.limits.fit_rows(block or self.limits.block_objects, times.size * STATE_BYTES)
         if times.size == 0:
             raise InvalidArgument("times", "at least one time is required")
         self.limits.check_samples(times.size, "times")
+        self.limits.check_stream_work(len(indices), times.size)
         self.limits.check_object_epochs(min(block, max(len(indices), 1)), times.size)
         for k in range(0, len(indices), block):
             part = indices[k:k + block]
@@ -318,6 +332,7 @@ class Service:
         self.require_catalog()
         self._check_orbit_samples(samples)
         self.limits.check_object_epochs(len(self.catalog), samples)
+        self.limits.check_response_bytes(len(self.catalog) * samples * 3 * 8, "ask for fewer samples")
         with self._lock:
             lines = self._orbits.get(samples)
         if lines is None:
@@ -348,6 +363,19 @@ class Service:
     def _check_orbit_samples(self, samples: int) -> None:
         if not 2 <= samples <= self.limits.max_orbit_samples:
             raise InvalidArgument("samples", f"{samples} is outside 2..{self.limits.max_orbit_samples}")
+
+
+def _name_agrees(key: str, comet) -> bool:
+    """False when `key` is the comet's designation followed by a name other than its own:
+    "2P/Halley", "1P/trajectory/extra", "C/2023 A3 (Hale-Bopp)". Packed and bare forms agree."""
+    text = " ".join(key.split()).lower()
+    designation = comet.designation.lower()
+    if not text.startswith(designation):
+        return True  # a packed or other form the catalog resolved: it carries no name
+    rest = text[len(designation):].strip()
+    if rest.startswith("(") and rest.endswith(")"):
+        rest = "/" + rest[1:-1].strip()
+    return rest in ("", "/") or rest == "/" + comet.name.lower()
 
 
 def _finite(value) -> float | None:

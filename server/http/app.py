@@ -19,6 +19,7 @@ from fastapi_offline import FastAPIOffline
 from encke.engine.errors import InvalidInput
 
 from .. import logs
+from ..auth import BearerGuard
 from ..errors import ServiceError, Unauthenticated, as_service_error
 from ..limits import RateLimiter
 from ..pool import EnginePool
@@ -41,7 +42,7 @@ def create_app(service: Service, *, token: str | None = None, rate_limiter: Rate
     # FastAPIOffline: /docs and /redoc load Swagger UI and ReDoc from the package, not a CDN
     app = FastAPIOffline(title="encke", version="0.1.0", default_response_class=NanSafeJSON, description=DESCRIPTION)
     app.state.engine = Engine(service, pool or EnginePool(service.limits.workers))
-    app.state.token = token
+    app.state.bearer = BearerGuard(token)
     app.state.limiter = rate_limiter or RateLimiter(0, 1)
     app.state.static_dir = static_dir or static.STATIC_DIR
     app.state.rendered_orbits = {}

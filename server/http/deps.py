@@ -8,7 +8,6 @@ import dataclasses
 from fastapi import Depends, Request, Response
 from starlette.requests import HTTPConnection
 
-from ..auth import require_bearer
 from ..pool import EnginePool
 from ..service import Service
 from .responses import NanSafeJSON
@@ -22,9 +21,14 @@ class Engine:
     pool: EnginePool
 
     async def answer(self, fn) -> Response:
-        """Run `fn` on the pool; a dict (or any JSON value) is encoded, a Response passes through."""
-        result = await self.pool.run(fn)
-        return result if isinstance(result, Response) else NanSafeJSON(result)
+        """Run `fn` on the pool; a dict (or any JSON value) is encoded there too (megabytes of
+        JSON would otherwise hold the event loop, and /api/health with it); a Response passes."""
+
+        def work():
+            result = fn()
+            return result if isinstance(result, Response) else NanSafeJSON(result)
+
+        return await self.pool.run(work)
 
 
 def engine(connection: HTTPConnection) -> Engine:
@@ -36,7 +40,7 @@ def client_host(connection: HTTPConnection) -> str:
 
 
 async def authorize(request: Request) -> None:
-    require_bearer(request.headers.get("authorization"), request.app.state.token)
+    request.app.state.bearer.check(request.headers.get("authorization"), client_host(request))
 
 
 async def rate_limit(request: Request) -> None:

@@ -27,7 +27,8 @@ class LiveServer:
 
         self.service = service
         config.setdefault("warmup", False)  # tests that want it say so; the rest keep the CPU
-        self.config = ServeConfig(port=0, grpc_port=0, log_level="warning", limits=service.limits, **config)
+        config.setdefault("log_level", "warning")
+        self.config = ServeConfig(port=0, grpc_port=0, limits=service.limits, **config)
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._main, daemon=True)
         self._error = None

@@ -1,15 +1,18 @@
 """Catalog routes: list and search comets, one comet's detail, every comet's position and orbit."""
 from __future__ import annotations
 
+import numpy as np
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from ... import params
+from ...limits import JSON_BYTES_PER_DOUBLE
 from ...service import Selection
 from ..deps import GUARDED, Engine, engine
-from ..responses import NanSafeJSON, binary
+from ..responses import binary, dumps
 
 FORMATS = ("json", "f32", "f64")  # bulk endpoints: JSON, or packed little-endian floats
+CACHED_JSON_BYTES = 16 * 2**20  # orbit bodies up to this size (and 1/4 of the response limit) are kept
 router = APIRouter(dependencies=GUARDED)
 details = APIRouter(dependencies=GUARDED)  # /api/comets/{id}: included after the /api/comets/{id}/... routes
 
@@ -59,21 +62,35 @@ async def catalog_positions(time: str | None = None, model: str | None = None, f
 async def catalog_orbits(request: Request, samples: int = 128, format: str | None = None,
                          eng: Engine = Depends(engine)):
     service = eng.service
-    rendered: dict = request.app.state.rendered_orbits  # the last JSON body, by (version, samples)
+    rendered: dict = request.app.state.rendered_orbits  # the viewer's JSON body, by (version, samples)
 
     def work():
         fmt = params.choice(format, "format", FORMATS, "json")
+        count = len(service.require_catalog())
         if fmt != "json":
+            service.limits.check_response_bytes(count * samples * 3 * (4 if fmt == "f32" else 8), "ask fewer samples")
             lines = service.catalog_orbits(samples)
             return binary(lines, fmt, {"X-Encke-Count": lines.shape[0], "X-Encke-Samples": samples}, service.version)
-        key = (service.version, samples)
-        body = rendered.get(key)
-        if body is None:  # ~9 MB of JSON for 1,163 comets x 128: encode once per catalog and size
-            lines = service.catalog_orbits(samples)
-            body = NanSafeJSON({"catalog_version": service.version, "count": lines.shape[0],
-                                "samples": samples, "positions": lines.reshape(-1)}).body
-            rendered.clear()
-            rendered[key] = body
+        size = count * samples * 3 * JSON_BYTES_PER_DOUBLE
+        service.limits.check_response_bytes(size, "use format=f32 or fewer samples")
+        head = {"catalog_version": service.version, "count": count, "samples": samples}
+        body = rendered.get((service.version, samples))
+        if body is not None:
+            return Response(body, media_type="application/json")
+        positions = service.catalog_orbits(samples).reshape(-1)
+        if size > min(CACHED_JSON_BYTES, service.limits.max_response_bytes // 4):  # streamed, never held whole
+            return StreamingResponse(_json_with_array(head, "positions", positions), media_type="application/json")
+        body = "".join(_json_with_array(head, "positions", positions)).encode()
+        rendered.clear()  # keep one: the viewer asks for one size (~9 MB at 128 samples)
+        rendered[(service.version, samples)] = body
         return Response(body, media_type="application/json")
 
     return await eng.answer(work)
+
+
+def _json_with_array(head: dict, name: str, values: np.ndarray, piece: int = 2**16):
+    """The JSON text of {**head, name: values} in pieces of `piece` numbers (NaN as null)."""
+    yield dumps(head)[:-1] + f',"{name}":['
+    for start in range(0, values.size, piece):
+        yield ("," if start else "") + dumps(values[start:start + piece])[1:-1]
+    yield "]}"

@@ -20,6 +20,8 @@ _NOT_BUILT = """<!doctype html><html><head><meta charset="utf-8"><title>encke</t
 
 @router.get("/{path:path}", include_in_schema=False)
 async def viewer(path: str, request: Request):
+    if "\x00" in path:  # no file name holds a NUL (the OS would refuse it): not found, not a 500
+        return NanSafeJSON({"detail": "not found: the path holds a NUL byte"}, status_code=404)
     root = request.app.state.static_dir.resolve()
     target = (root / (path or "index.html")).resolve()
     if root in target.parents and target.is_file():
