@@ -9,8 +9,9 @@ provisional one, each value within its range. A line that fails any check is not
 here: it goes to the per-line reader, which either accepts it (an unusual but valid spelling)
 or rejects it with the reason. So the rows are exactly those of the per-line reader.
 
-Decimals are read as integer / 10**k: with at most 9 digits both are exact doubles, and one
-IEEE division is correctly rounded, so each value is bit-identical to float(text).
+Numbers in the MPC's fixed formats (F9.6 for q, F8.4 for angles, ...) are read as integer /
+10**k: with at most 9 digits both are exact doubles, and one IEEE division is correctly
+rounded, so each value is bit-identical to float(text). Other spellings take the per-line path.
 """
 from __future__ import annotations
 
@@ -31,37 +32,29 @@ _ORBIT_TYPES = np.frombuffer(b"CPDXAI", dtype=np.uint8)
 _HALF_MONTHS = np.frombuffer(b"ABCDEFGHJKLMNOPQRSTUVWXY", dtype=np.uint8)
 _MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _POWERS = 10 ** np.arange(19, dtype=np.int64)
-# (field, 0-based start, stop) of the decimal fields that must not be blank.
-_DECIMALS = (("q", 30, 39), ("e", 41, 49), ("argp", 51, 59), ("node", 61, 69), ("i", 71, 79),
-             ("perihelion day", 22, 29))
-_MAGNITUDES = (("H", 91, 95), ("K", 96, 100))
+# (field, 0-based start, stop, digits after the point) of the numbers, in the MPC's fixed
+# formats (F9.6, F8.6, F8.4, F7.4, F4.1); the first six must not be blank.
+_DECIMALS = (("q", 30, 39, 6), ("e", 41, 49, 6), ("argp", 51, 59, 4), ("node", 61, 69, 4), ("i", 71, 79, 4),
+             ("perihelion day", 22, 29, 4))
+_MAGNITUDES = (("H", 91, 95, 1), ("K", 96, 100, 1))
 
 
-def _plain_decimal(cls: np.ndarray, blank_ok: bool) -> np.ndarray:
-    """(N,) True where an (N, w) field of classes is blanks around [+-]digits[.digits] (one
-    dot, at least one digit), or all blank where blank_ok."""
-    width = cls.shape[1]
-    filled = cls != BLANK
-    first = filled.argmax(axis=1)[:, None]
-    last = width - 1 - filled[:, ::-1].argmax(axis=1)[:, None]
-    column = np.arange(width)
-    inside = (column >= first) & (column <= last)
-    allowed = (cls == DIGIT) | (cls == DOT) | ((cls == SIGN) & (column == first))
-    number = ((~inside | allowed).all(axis=1) & ((cls == DOT).sum(axis=1) <= 1)
-              & (cls == DIGIT).any(axis=1))
-    return np.where(filled.any(axis=1), number, blank_ok)
-
-
-def _decimals(chars: np.ndarray, cls: np.ndarray) -> np.ndarray:
-    """(N,) float64 of an (N, w) field of checked plain decimals (NaN where blank)."""
-    digit = cls == DIGIT
-    digits_right = np.cumsum(digit[:, ::-1], axis=1)[:, ::-1] - digit  # digits after each column
-    mantissa = np.where(digit, (chars.astype(np.int64) - ord("0")) * _POWERS[digits_right], 0).sum(axis=1)
-    dot = cls == DOT
-    after_dot = np.where(dot.any(axis=1), (digits_right * dot).sum(axis=1), 0)
-    value = mantissa / _POWERS[after_dot].astype(np.float64)
+def _fixed_decimal(chars: np.ndarray, cls: np.ndarray, decimals: int) -> tuple[np.ndarray, np.ndarray]:
+    """(ok, value) of an (N, w) field written in the fixed format F(w).(decimals): blanks, an
+    optional sign, at least one digit, the point, `decimals` digits. value = integer / 10**decimals,
+    NaN where the field is blank (ok is False there; the caller decides if blank is allowed)."""
+    point = cls.shape[1] - decimals - 1
+    left, filled = cls[:, :point], cls[:, :point] != BLANK
+    ok = (cls[:, point] == DOT) & (cls[:, point + 1:] == DIGIT).all(axis=1) & (cls[:, point - 1] == DIGIT)
+    ok &= ((left == DIGIT) | (left == BLANK) | (left == SIGN)).all(axis=1)
+    ok &= (filled[:, 1:] >= filled[:, :-1]).all(axis=1)  # right-aligned: no blank inside the number
+    ok &= ~((left[:, 1:] == SIGN) & filled[:, :-1]).any(axis=1)  # the sign, if any, comes first
+    digits = np.where(cls == DIGIT, chars - ord("0"), 0).astype(np.float64)
+    weights = np.concatenate([10.0 ** np.arange(point - 1 + decimals, decimals - 1, -1), [0.0],
+                              10.0 ** np.arange(decimals - 1, -1, -1)])
+    value = (digits @ weights) / 10.0**decimals  # an exact integer over 10**k: correctly rounded
     value = np.where((chars == ord("-")).any(axis=1), -value, value)
-    return np.where(digit.any(axis=1), value, np.nan)
+    return ok, np.where((cls != BLANK).any(axis=1), value, np.nan)
 
 
 def _integers(chars: np.ndarray) -> np.ndarray:
@@ -115,10 +108,6 @@ def _checked(cls: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     ok &= (cls[:, 14:18] == DIGIT).all(axis=1)
     month = cls[:, 19:21]
     ok &= np.isin(month, [DIGIT, BLANK]).all(axis=1) & (month == DIGIT).any(axis=1)
-    for _, start, stop in _DECIMALS:
-        ok &= _plain_decimal(cls[:, start:stop], blank_ok=False)
-    for _, start, stop in _MAGNITUDES:
-        ok &= _plain_decimal(cls[:, start:stop], blank_ok=True)
     epoch = cls[:, 81:89]
     return ok & ((epoch == DIGIT).all(axis=1) | (epoch == BLANK).all(axis=1))
 
@@ -134,10 +123,14 @@ def parse_plain_lines(lines: list[str], numbers: list[int]) -> tuple[dict | None
     chars = np.frombuffer(block, dtype=np.uint8).reshape(len(text), WIDTH)
     cls = _CLASS[chars]
     ok = _checked(cls, np.fromiter(map(len, text), dtype=np.int64, count=len(text)))
+    values = {}
+    for name, start, stop, decimals in _DECIMALS + _MAGNITUDES:
+        written, values[name] = _fixed_decimal(chars[:, start:stop], cls[:, start:stop], decimals)
+        ok &= written | ((name in ("H", "K")) & (cls[:, start:stop] == BLANK).all(axis=1))
     rows = np.flatnonzero(ok)
     chars, cls = chars[rows], cls[rows]
+    values = {name: value[rows] for name, value in values.items()}
     designated, designations, kind, number = _designations(chars, cls)
-    values = {name: _decimals(chars[:, a:b], cls[:, a:b]) for name, a, b in _DECIMALS + _MAGNITUDES}
     year, month = _integers(chars[:, 14:18]), _integers(np.where(cls[:, 19:21] == DIGIT, chars[:, 19:21], ord("0")))
     epoch_known = cls[:, 81] == DIGIT
     epoch = (_integers(chars[:, 81:85]), _integers(chars[:, 85:87]), _integers(chars[:, 87:89]).astype(np.float64))
