@@ -38,9 +38,10 @@ COLUMNS = ("x_au", "y_au", "z_au", "vx_au_per_day", "vy_au_per_day", "vz_au_per_
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "propagate",
-        help="state vectors of a comet over a time range (two-body or N-body)",
+        help="state vectors of a comet over a time range, or of a whole element table to Parquet",
         description="Print the position (au) and velocity (au/day) of one catalog comet from --start to --stop "
-                    "(inclusive) every --step.",
+                    "(inclusive) every --step; or, with --input, propagate every row of an element table to a "
+                    "Parquet dataset folder --output (in chunks, resumable, optionally on Ray with --cluster).",
     )
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--comet", help='designation, e.g. 1P, "C/2022 E3", 0001P')
@@ -64,7 +65,8 @@ def register(subparsers) -> None:
     p.add_argument("--catalog", metavar="PATH", help="MPC CometEls.txt (default: $ENCKE_CATALOG, then the cache)")
     p.add_argument("--format", choices=("text", "csv", "json", "parquet"), default="text",
                    help="default %(default)s; parquet needs --output")
-    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument("--output", "-o", metavar="FILE",
+                   help="write to FILE instead of standard output (with --input: the dataset folder)")
     p.add_argument("--server", metavar="HOST:PORT", help="ask a running `encke serve` (gRPC) instead of computing here")
     p.add_argument("--token", help="bearer token for --server")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (--server, --input)")
