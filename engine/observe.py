@@ -107,6 +107,7 @@ class Observation:
     azimuth: np.ndarray | None = None
     elevation: np.ndarray | None = None
     sun_elevation: np.ndarray | None = None
+    uncertainty: object = None  # sky_uncertainty.SkyUncertainty when observe() had a covariance
 
     def __len__(self) -> int:
         return int(self.ra.shape[0])
@@ -265,7 +266,8 @@ def _comet_states(elements, times, model, ephemeris, nongrav):
 
 
 def observe(elements, times, observer="earth", *, model: str = "nbody", ephemeris="de421",
-            H=None, K=None, apparent: bool = False, nongrav: bool = True, scale: str | None = None) -> Observation:
+            H=None, K=None, apparent: bool = False, nongrav: bool = True, scale: str | None = None,
+            covariance=None) -> Observation:
     """Observer ephemeris of N comets at M times.
 
     Args:
@@ -282,12 +284,20 @@ def observe(elements, times, observer="earth", *, model: str = "nbody", ephemeri
         apparent: False for astrometric ICRF RA/Dec; True for apparent RA/Dec (aberration,
             precession and nutation: true equator and equinox of date).
         nongrav: apply the comets' non-gravitational parameters in N-body propagation.
+        covariance: an orbit covariance or SBDB result: adds `uncertainty`, Horizons' 3-sigma
+            plane-of-sky quantities (engine/sky_uncertainty.py).
     Returns:
         Observation with (N, M) arrays (see its docstring and the module docstring).
     Raises:
         ObserverError for a bad observer, EphemerisCoverageError for times outside the
         ephemeris, ValueError for bad times or magnitude parameters.
     """
+    if covariance is not None:
+        from .sky_uncertainty import observe_uncertainty
+
+        obs, sky = observe_uncertainty(elements, times, covariance, observer, model=model, ephemeris=ephemeris,
+                                       nongrav=nongrav, scale=scale, H=H, K=K, apparent=apparent)
+        return dataclasses.replace(obs, uncertainty=sky)
     elements, H, K = _unpack_target(elements, H, K)
     t = _check_times(times, scale)
     obs_spec = resolve_observer(observer)

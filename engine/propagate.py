@@ -195,7 +195,7 @@ def _read_times(times, scale):
 def propagate(elements: CometaryElements, times, model: str = "kepler", frame: str = "ecliptic",
               center: str = "sun", *, scale: str | None = None, mu: float = GM_SUN, ephemeris="de421",
               nongrav: bool = True, return_status: bool = False,
-              max_lanes: int = MAX_LANES, **options):
+              max_lanes: int = MAX_LANES, covariance=None, **options):
     """Propagate N objects to M epochs.
 
     Args:
@@ -213,12 +213,20 @@ def propagate(elements: CometaryElements, times, model: str = "kepler", frame: s
         nongrav, **options: model="nbody" only (see engine.nbody.propagate_nbody).
         return_status: return a PropagationResult (states, status) instead of the states.
         max_lanes: object-epochs per compiled call (model="kepler"); larger batches are chunked.
+        covariance: an orbit covariance (engine/covariance.py) or an SBDB result: then the
+            answer is uncertainty.CovariancePropagation(states, covariance (N, M, 6, 6) in
+            `frame`, status), the covariance propagated linearly (engine/uncertainty.py).
     Returns:
         (N, M, 6) float64 numpy array, au and au/day, or PropagationResult when return_status.
         Rows of failed objects are NaN (status INVALID_ELEMENTS, NOT_CONVERGED, or the N-body
         codes).
     """
     check_elements(elements)
+    if covariance is not None:
+        from .uncertainty import propagate_covariance
+
+        return propagate_covariance(elements, times, covariance, model=model, frame=frame, center=center,
+                                    ephemeris=ephemeris, nongrav=nongrav, scale=scale, **options)
     if model not in MODELS:
         raise InvalidInput("model", f"model must be one of {MODELS}, got {model!r}")
     frames.check_frame_name(frame)

@@ -174,3 +174,16 @@ def test_sky_uncertainty_against_independent_differences_and_monte_carlo(shared_
     assert sky.dec_3sigma_arcsec[0, 0] == pytest.approx(mc_dec, rel=0.05)
     mc_range = 3 * mc.delta[:, 0].std() * encke.engine.constants.AU_KM
     assert sky.range_3sigma_km[0, 0] == pytest.approx(mc_range, rel=0.05)
+
+
+def test_propagate_and_observe_take_a_covariance(shared_data):
+    r = _sbdb(shared_data, "67P")
+    t = r.elements.epoch[0] + np.array([10.0, 400.0])
+    out = encke.propagate(r.elements, t, model="kepler", frame="icrf", covariance=r)
+    lin = propagate_covariance(r.elements, t, r, model="kepler", frame="icrf")
+    assert out.covariance.shape == (1, 2, 6, 6) and np.array_equal(out.covariance, lin.covariance)
+    assert np.allclose(out.states, encke.propagate(r.elements, t, model="kepler", frame="icrf"), rtol=0, atol=1e-12)
+    obs = encke.observe(r.elements, t, model="kepler", covariance=r)
+    _, sky = observe_uncertainty(r.elements, t, r, model="kepler")
+    assert np.array_equal(obs.uncertainty.smaa_3sigma_arcsec, sky.smaa_3sigma_arcsec)
+    assert encke.observe(r.elements, t, model="kepler").uncertainty is None
