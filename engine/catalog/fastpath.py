@@ -9,9 +9,10 @@ provisional one, each value within its range. A line that fails any check is not
 here: it goes to the per-line reader, which either accepts it (an unusual but valid spelling)
 or rejects it with the reason. So the rows are exactly those of the per-line reader.
 
-Numbers in the MPC's fixed formats (F9.6 for q, F8.4 for angles, ...) are read as integer /
-10**k: with at most 9 digits both are exact doubles, and one IEEE division is correctly
-rounded, so each value is bit-identical to float(text). Other spellings take the per-line path.
+Decimals with one point (the MPC's F9.6 for q, F8.4 for angles, and the shorter precisions of
+old orbits) are read as integer / 10**k: with at most 9 digits both are exact
+doubles, and one IEEE division is correctly rounded, so each value is bit-identical to
+float(text). Other spellings (exponents, no point) take the per-line path.
 """
 from __future__ import annotations
 
@@ -32,29 +33,30 @@ _ORBIT_TYPES = np.frombuffer(b"CPDXAI", dtype=np.uint8)
 _HALF_MONTHS = np.frombuffer(b"ABCDEFGHJKLMNOPQRSTUVWXY", dtype=np.uint8)
 _MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _POWERS = 10 ** np.arange(19, dtype=np.int64)
-# (field, 0-based start, stop, digits after the point) of the numbers, in the MPC's fixed
-# formats (F9.6, F8.6, F8.4, F7.4, F4.1); the first six must not be blank.
-_DECIMALS = (("q", 30, 39, 6), ("e", 41, 49, 6), ("argp", 51, 59, 4), ("node", 61, 69, 4), ("i", 71, 79, 4),
-             ("perihelion day", 22, 29, 4))
-_MAGNITUDES = (("H", 91, 95, 1), ("K", 96, 100, 1))
+# (field, 0-based start, stop) of the numbers; the first six must not be blank.
+_DECIMALS = (("q", 30, 39), ("e", 41, 49), ("argp", 51, 59), ("node", 61, 69), ("i", 71, 79),
+             ("perihelion day", 22, 29))
+_MAGNITUDES = (("H", 91, 95), ("K", 96, 100))
 
 
-def _fixed_decimal(chars: np.ndarray, cls: np.ndarray, decimals: int) -> tuple[np.ndarray, np.ndarray]:
-    """(ok, value) of an (N, w) field written in the fixed format F(w).(decimals): blanks, an
-    optional sign, at least one digit, the point, `decimals` digits. value = integer / 10**decimals,
-    NaN where the field is blank (ok is False there; the caller decides if blank is allowed)."""
-    point = cls.shape[1] - decimals - 1
-    left, filled = cls[:, :point], cls[:, :point] != BLANK
-    ok = (cls[:, point] == DOT) & (cls[:, point + 1:] == DIGIT).all(axis=1) & (cls[:, point - 1] == DIGIT)
-    ok &= ((left == DIGIT) | (left == BLANK) | (left == SIGN)).all(axis=1)
-    ok &= (filled[:, 1:] >= filled[:, :-1]).all(axis=1)  # right-aligned: no blank inside the number
-    ok &= ~((left[:, 1:] == SIGN) & filled[:, :-1]).any(axis=1)  # the sign, if any, comes first
+def _fixed_decimal(chars: np.ndarray, cls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ok, value) of an (N, w) field holding a decimal between blanks: an optional sign, digits
+    around exactly one point (F9.6, F8.4, or fewer decimals with the point in the same column;
+    at least one digit). value = integer / 10**(digits after the point); NaN where the field is
+    blank (ok is False there: the caller decides whether blank is allowed)."""
+    width = cls.shape[1]
+    filled, dot = cls != BLANK, cls == DOT
+    ok = (cls <= SIGN).all(axis=1) & (dot.sum(axis=1) == 1) & (cls == DIGIT).any(axis=1)
+    ok &= filled[:, 0] + (filled[:, 1:] & ~filled[:, :-1]).sum(axis=1) == 1  # no blank inside the number
+    ok &= ~((cls[:, 1:] == SIGN) & filled[:, :-1]).any(axis=1)  # the sign, if any, comes first
+    point = dot.argmax(axis=1)[:, None]
+    column = np.arange(width)
     digits = np.where(cls == DIGIT, chars - ord("0"), 0).astype(np.float64)
-    weights = np.concatenate([10.0 ** np.arange(point - 1 + decimals, decimals - 1, -1), [0.0],
-                              10.0 ** np.arange(decimals - 1, -1, -1)])
-    value = (digits @ weights) / 10.0**decimals  # an exact integer over 10**k: correctly rounded
+    places = 10.0 ** np.arange(width - 1, -1, -1)  # weights were there no point
+    mantissa = (digits * (column < point)) @ (places / 10.0) + (digits * (column > point)) @ places
+    value = mantissa / 10.0 ** (width - 1 - point[:, 0])  # an exact integer over 10**k: correctly rounded
     value = np.where((chars == ord("-")).any(axis=1), -value, value)
-    return ok, np.where((cls != BLANK).any(axis=1), value, np.nan)
+    return ok, np.where(filled.any(axis=1), value, np.nan)
 
 
 def _integers(chars: np.ndarray) -> np.ndarray:
@@ -124,8 +126,8 @@ def parse_plain_lines(lines: list[str], numbers: list[int]) -> tuple[dict | None
     cls = _CLASS[chars]
     ok = _checked(cls, np.fromiter(map(len, text), dtype=np.int64, count=len(text)))
     values = {}
-    for name, start, stop, decimals in _DECIMALS + _MAGNITUDES:
-        written, values[name] = _fixed_decimal(chars[:, start:stop], cls[:, start:stop], decimals)
+    for name, start, stop in _DECIMALS + _MAGNITUDES:
+        written, values[name] = _fixed_decimal(chars[:, start:stop], cls[:, start:stop])
         ok &= written | ((name in ("H", "K")) & (cls[:, start:stop] == BLANK).all(axis=1))
     rows = np.flatnonzero(ok)
     chars, cls = chars[rows], cls[rows]
