@@ -22,6 +22,7 @@ MODULES = (
     "benchmarks.bench_observe",
     "benchmarks.bench_service",
     "benchmarks.bench_viewer",
+    "benchmarks.bench_bulk",
 )
 RESULTS = Path(__file__).resolve().parent / "results"
 
