@@ -40,6 +40,8 @@ def register(subparsers) -> None:
     p.add_argument("--token", help="bearer token for --server")
     p.add_argument("--apparent", action="store_true",
                    help="apparent RA/Dec (aberration, precession-nutation: true equator and equinox of date)")
+    p.add_argument("--uncertainty", action="store_true",
+                   help="add Horizons' 3-sigma sky columns from the comet's SBDB covariance (fetched, cached)")
     p.set_defaults(func=run)
 
 
@@ -212,10 +214,25 @@ def run(args, out=None) -> int:
         except (ValueError, FileNotFoundError, ImportError) as exc:  # coverage, ephemeris, elements
             print(f"encke observe: {exc}", file=sys.stderr)
             return 2 if isinstance(exc, ValueError) else 1
+    sky = None
+    if getattr(args, "uncertainty", False):
+        from . import observe_uncertainty as unc
+
+        if args.server:
+            print("encke observe: --uncertainty is computed locally; leave out --server", file=sys.stderr)
+            return 2
+        try:
+            obs, sky, note = unc.sky_columns(comet.designation, tdb_jd(times_utc), observer, model=args.model,
+                                             ephemeris=args.ephemeris, apparent=args.apparent)
+        except LookupError as exc:
+            print(f"encke observe: {exc}", file=sys.stderr)
+            return 1
     if obs.status[0] != status_codes.OK:
         print(f"encke observe: {comet.designation}: {status_codes.describe(obs.status[0])}", file=sys.stderr)
         return 1
     rows = rows_of(obs, 0, times_utc)
+    if sky is not None:
+        unc.add_to_rows(rows, sky)
     if args.format == "json":
         json.dump({"comet": comet.designation, "name": comet.name, "observer": observer.name,
                    "model": args.model, "ephemeris": args.ephemeris, "frame": obs.frame,
@@ -225,4 +242,6 @@ def run(args, out=None) -> int:
         _csv(rows, out)
     else:
         _text(comet, obs, rows, times_utc, args.model, out)
+        if sky is not None:
+            unc.print_table(rows, note, out)
     return 0
