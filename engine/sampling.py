@@ -6,7 +6,8 @@ where linear mapping (engine/uncertainty.py) fails, after a close approach or ov
 
 Draws are Gaussian in the covariance's own parameters (SBDB's cometary elements, or the
 Cartesian state), through the square root D V sqrt(max(lambda, 0)) (D the standard deviations,
-V and lambda the eigenvectors and eigenvalues of the correlation matrix), which also serves a covariance that is only semi-definite (a parameter held fixed has a zero row).
+V and lambda the eigenvectors and eigenvalues of the correlation matrix), which also serves a
+covariance that is only semi-definite (a parameter held fixed has a zero row).
 Cartesian draws become elements with conics.state_to_elements (GM = constants.GM_SUN, the
 elements' own GM).
 """

@@ -35,7 +35,8 @@ def parse_covariance(orbit: dict) -> tuple[OrbitCovariance | None, str]:
     except (TypeError, ValueError):
         raise InvalidInput("orbit.covariance", "orbit.covariance: 'data' and 'epoch' must be numbers") from None
     if matrix.shape != (len(labels), len(labels)):
-        raise InvalidInput("orbit.covariance", f"orbit.covariance: {len(labels)} labels but data of shape {matrix.shape}")
+        raise InvalidInput("orbit.covariance",
+                           f"orbit.covariance: {len(labels)} labels but data of shape {matrix.shape}")
     keep = [k for k, label in enumerate(labels) if label in UNITS]
     dropped = [label for label in labels if label not in UNITS]
     cov = make_covariance(matrix[np.ix_(keep, keep)], [labels[k] for k in keep], epoch)
