@@ -83,5 +83,5 @@ def test_tonight_example_prints_what_the_readme_shows(tmp_path):
 
 def test_readme_links_resolve():
     for target in re.findall(r"\]\(((?:docs/)[^)#]+)\)", README):
-        if target not in ("docs/performance.md", "docs/numerics.md", "docs/scaling.md"):  # written by others
+        if target != "docs/scaling.md":  # being written beside this change (issue 19)
             assert (ROOT / target).is_file(), target
