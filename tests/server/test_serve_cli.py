@@ -104,7 +104,7 @@ def test_encke_serve_with_nothing_configured_serves_the_shipped_snapshot(tmp_pat
 
 
 def test_a_missing_catalog_file_is_reported(tmp_path):
-    proc, port, _ = start(["--no-warmup"], {"ENCKE_CATALOG": str(tmp_path / "nope.txt")}, tmp_path)
+    proc, port, _ = start(["--no-warmup", "--no-refresh"], {"ENCKE_CATALOG": str(tmp_path / "nope.txt")}, tmp_path)
     try:
         detail = httpx.get(f"http://127.0.0.1:{port}/api/comets/1P", timeout=10).json()["detail"]
         assert "catalog not loaded: could not read" in detail and "nope.txt" in detail
