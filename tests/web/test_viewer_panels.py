@@ -92,8 +92,8 @@ def test_catalog_source_is_shown(page, live_server, catalog):
 
 
 def test_model_switch_shows_progress_and_greys_stale_values(page, live_server):
-    """While the N-body answer is on its way (held back 1.5 s here, so the window is
-    observable), the progress indicator shows and the old Kepler values are greyed; then the
+    """While the N-body answer is on its way (held back here until the checks are done, so
+    the window is observable), the progress indicator shows and the old Kepler values are greyed; then the
     indicator goes and the panel shows the server's N-body state."""
     epoch = 2460240.5
     open_viewer(page, live_server.url, f"?c=2P&t={epoch}")
@@ -102,15 +102,17 @@ def test_model_switch_shows_progress_and_greys_stale_values(page, live_server):
     state = page.locator("[data-testid=info-r-sun]").locator("xpath=ancestor::section[1]")
     assert "stale" not in (state.get_attribute("class") or "")
 
-    def slow(route):
-        time.sleep(1.5)
-        route.continue_()
-
-    page.route("**/api/comets/*/position?*model=nbody*", slow)
+    held = []  # the N-body state requests, held here until the checks below are done
+    pattern = "**/api/comets/*/position?*model=nbody*"
+    page.route(pattern, lambda route: held.append(route))
     page.get_by_test_id("model-select").select_option("nbody")
+    wait_until(lambda: hook(page, "busy") and held, what="the N-body request in flight")
     indicator.wait_for(state="visible", timeout=5000)
     assert "N-body" in indicator.text_content()
     wait_until(lambda: "stale" in (state.get_attribute("class") or ""), timeout_s=5, what="greyed state")
+    for route in held:
+        route.continue_()
+    page.unroute(pattern)
     page.wait_for_function("() => window.encke.infoEpoch === window.encke.epoch", timeout=90_000)
     wait_until(lambda: "stale" not in (state.get_attribute("class") or ""), timeout_s=60, what="fresh state")
     indicator.wait_for(state="hidden", timeout=90_000)
@@ -344,3 +346,78 @@ def test_brightest_list_is_the_engines_brightest(page, live_server, catalog):
     assert mags == sorted(mags)
     items.nth(1).click()
     page.wait_for_function(f"() => window.encke.selected === {ids[1]!r}")
+
+
+def test_nbody_next_perihelion_is_the_engines(page, live_server, catalog):
+    """1P seen from 1986-01-01: with N-body the panel's next perihelion is the engine's N-body
+    passage (early February 1986), not the two-body 1986-03-04; with Kepler it is the two-body one."""
+    from encke.engine.passages import next_perihelia
+
+    t0 = float(encke.to_tdb_jd("1986-01-01"))
+    open_viewer(page, live_server.url, f"?c=1P&t={t0}")
+    page.wait_for_function("() => window.encke.selected === '1P' && window.encke.nextPerihelion !== null")
+    k = catalog.index_of("1P")
+    el = catalog.elements[k:k + 1]
+    kepler = next_perihelia(el, t0, "kepler")[0]
+    shown = hook(page, "nextPerihelion")
+    assert shown["model"] == "kepler" and shown["jd"] == pytest.approx(kepler, abs=1e-6)
+    page.get_by_test_id("model-select").select_option("nbody")
+    page.wait_for_function("() => window.encke.nextPerihelion !== null && window.encke.nextPerihelion.model === 'nbody'",
+                           timeout=240_000)
+    nbody = next_perihelia(el, t0, "nbody", ephemeris="de440")[0]  # `encke serve`'s default kernel
+    shown = hook(page, "nextPerihelion")
+    assert shown["jd"] == pytest.approx(nbody, abs=60 / 86400)  # the engine's passage, to a minute
+    assert kepler - shown["jd"] > 20  # weeks before the two-body date
+    text = page.get_by_test_id("info-next-perihelion").text_content()
+    assert text.startswith("1986-02-0") and "N-body" in text
+    row = page.get_by_test_id("next-perihelion")
+    assert "stale" not in (row.get_attribute("class") or "")
+
+
+def test_catalog_points_can_use_nbody(page, live_server, catalog):
+    """The catalog's points with the N-body model: computed by the server while the page keeps
+    drawing, and equal (to float32) to encke.propagate with N-body for the same epoch."""
+    epoch = 2460240.5
+    open_viewer(page, live_server.url, f"?t={epoch}")
+    page.get_by_test_id("catalog-model").select_option("nbody")
+    frames = hook(page, "frameCount")
+    page.wait_for_function("() => window.encke.catalogModel === 'nbody'", timeout=240_000)
+    assert hook(page, "frameCount") > frames  # the page kept drawing meanwhile
+    k = catalog.index_of("2P")
+    nbody = np.asarray(encke.propagate(catalog.elements[k:k + 1], np.array([epoch]), model="nbody",
+                                       ephemeris="de440"))[0, 0, :3]
+    kepler = np.asarray(encke.propagate(catalog.elements[k:k + 1], np.array([epoch]), model="kepler"))[0, 0, :3]
+    shown = np.array(page.evaluate("() => window.encke.catalogPosition('2P')"))
+    assert np.linalg.norm(shown - nbody) < 1e-6  # float32 over the wire: 150 m at 4 au
+    assert np.linalg.norm(shown - kepler) * 149_597_870.7 > 1000.0
+
+
+def test_approaches_list_is_the_engines_close_approaches(page, live_server, catalog, artifacts):
+    """C/2023 A3's approaches over +/-2 years of 2024-10-16: the list equals
+    encke.close_approaches for the same window, bodies and limits; a click goes to the date."""
+    from encke.engine.approaches import close_approaches
+
+    open_viewer(page, live_server.url, A3_URL)
+    page.wait_for_function(f"() => window.encke.selected === {A3!r}")
+    page.get_by_test_id("tab-approaches").click()
+    page.wait_for_function("() => window.encke.approaches !== null", timeout=300_000)
+    shown = hook(page, "approaches")
+    k = catalog.index_of(A3)
+    expected = []
+    for body, max_au in (("earth", 2.0), ("venus", 1.0), ("mars", 1.0), ("jupiter", 1.0)):
+        found = close_approaches(catalog.elements[k:k + 1], shown["start_jd"], shown["stop_jd"], (body,), max_au,
+                                 ephemeris="de440")
+        expected += [(body, t, d) for t, d in zip(found.time_tdb_jd, found.distance_au)]
+    expected.sort(key=lambda r: r[1])
+    rows = shown["rows"]
+    assert [r["body"] for r in rows] == [e[0] for e in expected]
+    for r, (_, t, d) in zip(rows, expected):
+        assert abs(r["time_tdb_jd"] - t) < 1 / 1440 and abs(r["distance_au"] - d) < 1e-8  # a minute, 1.5 km
+    # the October 2024 Earth approach at 0.47 au is listed
+    earth = [r for r in rows if r["body"] == "earth" and r["distance_au"] < 0.5]
+    assert len(earth) == 1 and abs(earth[0]["time_tdb_jd"] - float(encke.to_tdb_jd("2024-10-12"))) < 1
+    save_view(page, artifacts, "approaches")
+    table = page.get_by_test_id("approaches-list")
+    row = table.locator(f"tbody tr[data-jd='{earth[0]['time_tdb_jd']}']")
+    row.click()
+    wait_until(lambda: abs(hook(page, "epoch") - earth[0]["time_tdb_jd"]) < 1e-9, what="the clock at the approach")

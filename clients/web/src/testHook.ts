@@ -44,8 +44,16 @@ export function installTestHook(viewer: Viewer): void {
       return s.perihelionModel && s.perihelionCurrent(viewer.currentEpoch) ? { jd: s.perihelionJd, model: s.perihelionModel } : null;
     },
     get plotSeries(): unknown { return viewer.plots.series ? structuredClone(viewer.plots.series) : null; },
+    get approaches(): unknown { return viewer.approaches.state ? structuredClone(viewer.approaches.state) : null; },
     get skyChart(): unknown { return viewer.sky.state ? { ...viewer.sky.state } : null; },
     get busy(): boolean { return viewer.activity.busy; },
+    get catalogModel(): string | null { return viewer.catalogShownModel; },
+    /** A catalog comet's position as drawn (au, heliocentric ecliptic), or null. */
+    catalogPosition(id: string): number[] | null {
+      const k = viewer.indexOf(id), layer = viewer.comets;
+      if (k === undefined || !layer || !Number.isFinite(layer.display[3 * k])) return null;
+      return [layer.display[3 * k], layer.display[3 * k + 1], layer.display[3 * k + 2]];
+    },
     get limitingMagnitude(): number { return viewer.comets?.limit ?? Number.NaN; },
     get tails(): boolean { return viewer.comets?.tails.group.visible ?? false; },
     magnitudeOf(id: string): number | null {

@@ -26,6 +26,7 @@ import { BrightestList } from "./ui/brightestList";
 import { describeCatalog } from "./ui/catalogSource";
 import { h } from "./ui/dom";
 import { ErrorBanner } from "./ui/errorBanner";
+import { ApproachesPanel } from "./ui/approachesPanel";
 import { InfoPanel } from "./ui/infoPanel";
 import { PlotsPanel } from "./ui/plotsPanel";
 import { SearchPanel } from "./ui/searchPanel";
@@ -44,12 +45,16 @@ export class Viewer {
   readonly selection: Selection;
   readonly plots: PlotsPanel;
   readonly sky: SkyChart;
+  readonly approaches: ApproachesPanel;
   private readonly search: SearchPanel;
   private readonly catalogSource: HTMLElement;
   private readonly brightestList: BrightestList;
   /** Predicted magnitudes of the catalog as drawn (geometric, for ranking and picking). */
   private mags = new Float64Array(0);
   private lastPanelMs = 0;
+  private catalogModel: "kepler" | "nbody" = "kepler";
+  /** Model of the catalog positions shown (of the last sample that arrived). */
+  catalogShownModel: "kepler" | "nbody" | null = null;
   comets: CometLayer | null = null;
   summaries: CometSummary[] = [];
   private readonly idIndex = new Map<string, number>();
@@ -105,6 +110,8 @@ export class Viewer {
     this.sky = new SkyChart(this.api, this.activity, (m) => this.banner.set("sky", m));
     this.info.addTab("plots", "Plots", this.plots.element);
     this.info.addTab("sky", "Sky chart", this.sky.element);
+    this.approaches = new ApproachesPanel(this.api, this.activity, seek);
+    this.info.addTab("approaches", "Approaches", this.approaches.element);
     this.info.setTabListener(() => (this.lastPanelMs = 0));
     const search = new SearchPanel(
       this.api, (id) => void this.selection.select(id), (m) => (m ? this.banner.set("search", m) : this.banner.clear("search")),
@@ -270,10 +277,16 @@ export class Viewer {
       this.applyView(this.settings.view);
       this.applyFilters();
       this.catalogSampler = new Sampler<PackedPositions>(
-        (t) => this.api.catalogPositions(t),
+        (t) => {
+          const model = this.settings.view.catalogModel;
+          const request = this.api.catalogPositions(t, model);
+          // N-body for the whole catalog takes the server a while: say so (the page keeps running)
+          return model === "nbody" ? this.activity.track("N-body catalog", request) : request;
+        },
         (r) => {
           this.banner.clear("catalog");
           layer.pushSample(r.value.time_jd, r.value.positions, this.epoch, r.exact);
+          this.catalogShownModel = this.catalogModel;
           this.dataVersion++;
           if (this.settings.filters.nearSunOnly) this.applyFilters();
           this.loading.hidden = true;
@@ -317,6 +330,10 @@ export class Viewer {
 
   private applyView(v: ViewSettings): void {
     this.dataVersion++;
+    if (v.catalogModel !== this.catalogModel) {
+      this.catalogModel = v.catalogModel;
+      this.catalogSampler?.invalidate(); // the next sample comes with the new model
+    }
     if (this.comets) {
       this.comets.orbits.visible = v.orbits;
       this.comets.setPointSize(v.pointSize);
@@ -493,11 +510,13 @@ export class Viewer {
     if (!id) {
       this.plots.clear();
       this.sky.clear();
+      this.approaches.clear();
       return;
     }
     if (this.info.tab === "plots") void this.plots.update(id, this.epoch, this.selection.model);
     else this.plots.setNow(this.epoch);
     if (this.info.tab === "sky") this.sky.update(id, this.epoch, this.selection.model, this.clock.playing);
+    if (this.info.tab === "approaches") this.approaches.update(id, this.epoch);
   }
 
   private updateUrl(): void {

@@ -6,7 +6,7 @@ import type { Model } from "../state/urlState";
 import { ApiError, describeFailure, detailText, failureKind } from "./errors";
 import { decodeOrbits, decodePositions, isFormatRejection, packJson, type PackedOrbits, type PackedPositions } from "./packed";
 import type {
-  CatalogOrbits, CatalogPositions, CometDetail, CometList, CometObservation, CometPosition, CometSummary, Health, NextPerihelion, OrbitLine,
+  Approaches, CatalogOrbits, CatalogPositions, CometDetail, CometList, CometObservation, CometPosition, CometSummary, Health, NextPerihelion, OrbitLine,
   Planets,
 } from "./types";
 
@@ -128,10 +128,10 @@ export class ApiClient {
     return fromJson(await this.get<unknown>(path, query, signal));
   }
 
-  /** The whole catalog's positions at one time (packed; Kepler, as the scene shows). */
-  catalogPositions(timeJd: number, signal?: AbortSignal): Promise<PackedPositions> {
+  /** The whole catalog's positions at one time (packed), with the model the scene uses. */
+  catalogPositions(timeJd: number, model: Model = "kepler", signal?: AbortSignal): Promise<PackedPositions> {
     return this.packed(
-      "/api/catalog/positions", { time: timeJd, model: "kepler" }, decodePositions,
+      "/api/catalog/positions", { time: timeJd, model }, decodePositions,
       (body) => {
         const r = body as CatalogPositions;
         return { time_jd: r.time_jd, catalog_version: r.catalog_version, count: r.count, positions: packJson(r.positions) };
@@ -167,6 +167,11 @@ export class ApiClient {
   /** The next perihelion at or after timeJd with the model (the engine's, N-body included). */
   nextPerihelion(id: string, timeJd: number, model: Model): Promise<NextPerihelion> {
     return this.get(`/api/comets/${encodeURIComponent(id)}/perihelion`, { time: timeJd, model });
+  }
+
+  /** One comet's close approaches to a body within maxAu between start and stop (N-body). */
+  approaches(id: string, startJd: number, stopJd: number, body: string, maxAu: number): Promise<Approaches> {
+    return this.get(`/api/comets/${encodeURIComponent(id)}/approaches`, { start: startJd, stop: stopJd, body, max_au: maxAu });
   }
 
   planets(timeJd: number, signal?: AbortSignal): Promise<Planets> {

@@ -137,6 +137,24 @@ export interface NextPerihelion {
   model: Model;
   time_jd: number;
   next_perihelion_jd: number | null;
-  r_au: number | null;
   reason: string;
+}
+
+/** One close approach (engine/approaches.py via /api/comets/{id}/approaches). TDB JD, au, km/s. */
+export interface Approach {
+  designation: string;
+  body: string;
+  time_tdb_jd: number;
+  distance_au: number;
+  speed_km_s: number;
+  time_3sigma_days: number | null;
+  distance_3sigma_au: number | null;
+}
+
+export interface Approaches {
+  body: string;
+  start_jd: number;
+  stop_jd: number;
+  max_au: number;
+  approaches: Approach[];
 }

@@ -12,9 +12,11 @@ export interface ViewSettings {
   tails: boolean;
   /** Limiting magnitude: comets predicted fainter are not drawn. */
   limitingMagnitude: number;
+  /** Model of the catalog's points: Kepler, or N-body computed by the server (slower). */
+  catalogModel: "kepler" | "nbody";
 }
 
-export const DEFAULT_VIEW: ViewSettings = { orbits: true, labels: true, planets: true, pointSize: 3, tails: true, limitingMagnitude: 30 };
+export const DEFAULT_VIEW: ViewSettings = { orbits: true, labels: true, planets: true, pointSize: 3, tails: true, limitingMagnitude: 30, catalogModel: "kepler" };
 
 export class SettingsPanel {
   readonly element: HTMLElement;
@@ -43,6 +45,11 @@ export class SettingsPanel {
     });
     const showLimit = () => (limitValue.textContent = this.view.limitingMagnitude >= 30 ? "all" : `m ≤ ${this.view.limitingMagnitude.toFixed(1)}`);
     limit.addEventListener("input", () => { this.view.limitingMagnitude = Number(limit.value); showLimit(); this.onView(this.view); });
+    const catalogModel = h("select", { class: "catalog-model", "data-testid": "catalog-model", "aria-label": "Model of the catalog's points" }, [
+      h("option", { value: "kepler", text: "Kepler (fast)" }),
+      h("option", { value: "nbody", text: "N-body (server, slower)" }),
+    ]);
+    catalogModel.addEventListener("change", () => { this.view.catalogModel = catalogModel.value as "kepler" | "nbody"; this.onView(this.view); });
     this.countLabel = h("span", { class: "count", "data-testid": "shown-count" });
     const body = h("div", { class: "settings-body" }, [
       h("div", { class: "group-title", text: "Show" }),
@@ -52,6 +59,7 @@ export class SettingsPanel {
       toggle("Comae and tails", "tails-toggle", true, (on) => { this.view.tails = on; this.onView(this.view); }),
       h("label", { class: "slider" }, [h("span", { text: "Point size" }), size]),
       h("label", { class: "slider", title: "Predicted total magnitude, from the catalog's H and K" }, [h("span", { text: "Brightest to" }), limit, limitValue]),
+      h("label", { class: "field" }, [h("span", { text: "Points" }), catalogModel]),
       h("div", { class: "group-title", text: "Filter comets" }),
       toggle("Periodic only", "filter-periodic", false, (on) => { this.filters.periodicOnly = on; this.onFilters(this.filters); }),
       h("label", { class: "slider" }, [h("span", { text: "q \u2264" }), qMax, h("span", { class: "unit", text: "au" })]),
