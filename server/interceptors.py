@@ -14,8 +14,8 @@ CatalogService and PropagationService, outermost first:
 Inner interceptors raise ServiceErrors; only ErrorInterceptor aborts the call, so the access
 line always sees the final code. Health and reflection stay open for probes and tools.
 
-Each interceptor is one async context manager (`guard`) entered around the call's behaviour;
-`_rewrap` applies it to any of the four call shapes.
+Each interceptor gives one async context manager (`guard`, a Scope) entered around the call's
+behaviour; `_rewrap` applies it to any of the four call shapes.
 """
 from __future__ import annotations
 
@@ -72,8 +72,29 @@ def _rewrap(handler: grpc.RpcMethodHandler, guard, method: str) -> grpc.RpcMetho
     return handler
 
 
+class Scope:
+    """An async context manager made of two callbacks: `enter()` and `exit(exc)` (exc is None
+    on success; exit may raise a replacement, as an abort does). A class rather than
+    @asynccontextmanager on purpose: a cancelled stream's nested generators may be finalized in
+    any order at shutdown, and a generator-based guard closed before its stream then fails with
+    "generator didn't stop after athrow()"."""
+
+    def __init__(self, enter=None, exit=None):
+        self._enter, self._exit = enter, exit
+
+    async def __aenter__(self):
+        if self._enter is not None:
+            await self._enter()
+
+    async def __aexit__(self, kind, exc, tb):
+        if self._exit is not None:
+            await self._exit(exc)
+        return False
+
+
 class _GuardInterceptor(grpc.aio.ServerInterceptor):
-    """Base: enter `self.guard(method, context, streaming)` around every non-exempt call."""
+    """Base: enter `self.guard(method, context, streaming, request)` (a Scope) around every
+    non-exempt call."""
 
     async def intercept_service(self, continuation, handler_call_details):
         handler = await continuation(handler_call_details)
@@ -82,7 +103,7 @@ class _GuardInterceptor(grpc.aio.ServerInterceptor):
             return handler
         return _rewrap(handler, self.guard, method)
 
-    def guard(self, method: str, context, streaming: bool, request):
+    def guard(self, method: str, context, streaming: bool, request) -> Scope:
         raise NotImplementedError
 
 
@@ -90,22 +111,22 @@ class AccessInterceptor(_GuardInterceptor):
     def __init__(self, metrics):
         self.metrics = metrics
 
-    @contextlib.asynccontextmanager
-    async def guard(self, method, context, streaming, request):
+    def guard(self, method, context, streaming, request):
         # the peer is read now: after a shutdown has torn the call down, context.peer() crashes
-        start, code, peer = time.perf_counter(), "OK", peer_host(context.peer())
-        try:
-            yield
-        except (asyncio.CancelledError, GeneratorExit):
-            code = "CANCELLED"
-            raise
-        except BaseException:
-            code = _code_name(context)
-            raise
-        finally:
+        start, peer = time.perf_counter(), peer_host(context.peer())
+
+        async def exit(exc):
+            if exc is None:
+                code = "OK"
+            elif isinstance(exc, (asyncio.CancelledError, GeneratorExit)):
+                code = "CANCELLED"
+            else:
+                code = _code_name(context)
             elapsed = time.perf_counter() - start
             self.metrics.observe("grpc", method, code, elapsed)
             logs.access("grpc", method, code, elapsed, peer)
+
+        return Scope(exit=exit)
 
 
 def _code_name(context) -> str:
@@ -117,29 +138,29 @@ def _code_name(context) -> str:
 
 
 class ErrorInterceptor(_GuardInterceptor):
-    @contextlib.asynccontextmanager
-    async def guard(self, method, context, streaming, request):
-        try:
-            yield
-        except grpc.aio.AbortError:
-            raise  # already answered
-        except Exception as exc:
+    def guard(self, method, context, streaming, request):
+        async def exit(exc):
+            if not isinstance(exc, Exception) or isinstance(exc, grpc.aio.AbortError):
+                return  # success, cancellation, or already answered
             error = as_service_error(exc)
             if error is None:  # a bug, not the client's fault: say so, keep serving
-                _log.exception("%s failed", method)
+                _log.error("%s failed", method, exc_info=exc)
                 await context.abort(grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}: {exc}"[:300])
             await context.abort(getattr(grpc.StatusCode, error.grpc_code), error.message)
+
+        return Scope(exit=exit)
 
 
 class AuthInterceptor(_GuardInterceptor):
     def __init__(self, bearer: BearerGuard):
         self.bearer = bearer
 
-    @contextlib.asynccontextmanager
-    async def guard(self, method, context, streaming, request):
-        header = dict(context.invocation_metadata() or ()).get("authorization")
-        self.bearer.check(header, peer_host(context.peer()))
-        yield
+    def guard(self, method, context, streaming, request):
+        async def enter():
+            header = dict(context.invocation_metadata() or ()).get("authorization")
+            self.bearer.check(header, peer_host(context.peer()))
+
+        return Scope(enter=enter)
 
 
 class LimitInterceptor(_GuardInterceptor):
@@ -147,14 +168,18 @@ class LimitInterceptor(_GuardInterceptor):
         self.service = service
         self.limiter = limiter
 
-    @contextlib.asynccontextmanager
-    async def guard(self, method, context, streaming, request):
-        self.limiter.check(peer_host(context.peer()))
-        if not streaming:
-            yield
-            return
-        with self.service.stream_slot():
-            yield
+    def guard(self, method, context, streaming, request):
+        held = contextlib.ExitStack()  # the stream slot, released when the call ends
+
+        async def enter():
+            self.limiter.check(peer_host(context.peer()))
+            if streaming:
+                held.enter_context(self.service.stream_slot())
+
+        async def exit(exc):
+            held.close()
+
+        return Scope(enter, exit)
 
 
 class DecodeInterceptor(_GuardInterceptor):
@@ -164,8 +189,9 @@ class DecodeInterceptor(_GuardInterceptor):
     def __init__(self, undecodable_type):
         self.undecodable_type = undecodable_type
 
-    @contextlib.asynccontextmanager
-    async def guard(self, method, context, streaming, request):
-        if isinstance(request, self.undecodable_type):
-            raise request.error()
-        yield
+    def guard(self, method, context, streaming, request):
+        async def enter():
+            if isinstance(request, self.undecodable_type):
+                raise request.error()
+
+        return Scope(enter=enter)
