@@ -158,4 +158,5 @@ def ray_cluster():
     finally:
         for node in reversed(nodes):
             node.stop()
+            node.log.unlink(missing_ok=True)
         shutil.rmtree(temp, ignore_errors=True)
