@@ -360,9 +360,12 @@ def test_error_banner_for_unknown_comet(page, live_server):
     assert page.get_by_test_id("info-panel").is_hidden()
 
 
-def test_error_banner_when_no_catalog(page, tmp_path, server_factory):
+def test_error_banner_when_no_catalog(page, tmp_path, server_factory, monkeypatch):
+    # With nothing configured the server serves the shipped snapshot; a catalog file that does not
+    # exist leaves it without one (and the MPC, which could fill the gap, is out of reach).
     page.allow_console_errors(r"status of 503")
-    server = server_factory(None, tmp_path / "empty-cache", tmp_path / "server.log")
+    monkeypatch.setenv("ENCKE_MPC_URL", "http://127.0.0.1:9/CometEls.txt")
+    server = server_factory(tmp_path / "missing.txt", tmp_path / "empty-cache", tmp_path / "server.log")
     try:
         server.wait_healthy()
         open_viewer(page, server.url, wait_ready=False)
