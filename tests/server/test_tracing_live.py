@@ -2,6 +2,7 @@
 and HTTP request, with the engine work inside it as a child span, to a real OTLP/gRPC receiver
 on a real port (issue 16). Without an endpoint nothing is sent (test_tracing.py)."""
 import concurrent.futures
+import time
 
 import grpc
 import httpx
@@ -39,6 +40,10 @@ def test_requests_and_their_engine_work_reach_the_otlp_receiver(catalog, start_s
                       timeout=60)
         assert r.status_code == 200
         server.stop()  # flushes the batch of spans
+        deadline = time.monotonic() + 30  # the export may still be on its way on a loaded machine
+        while time.monotonic() < deadline and not ({"/encke.v1.PropagationService/GetStates"}
+                                                   <= {span.name for span in receiver.spans}):
+            time.sleep(0.1)
     finally:
         collector.stop(None)
     by_name = {}
