@@ -50,6 +50,30 @@ SHUTDOWN_GRACE_S = 2.0  # seconds in-flight requests and streams get to finish o
 KEEPALIVE_S = 20.0  # WebSocket ping interval and pong timeout; gRPC keepalive pings likewise: dead peers go
 
 
+BACKGROUND_LOAD_BYTES = 16 * 2**20  # catalogs larger than this are parsed behind bound ports (health: "loading");
+# the MPC's file (~0.3 MB) parses in well under a second, so it is served complete from the first request
+
+
+def start_service(config: ServeConfig):
+    """(service, choice): the service over a small catalog, read now (build_service); for a large one,
+    a service without it yet, saying "loading", and the catalog choice that _load_catalog parses
+    behind the bound ports, so that probes get an answer at once (a 200 MB catalog takes seconds)."""
+    from .catalog_refresh import served_choice
+
+    choice = served_choice(config.catalog)
+    try:
+        large = choice.path.stat().st_size > BACKGROUND_LOAD_BYTES
+    except OSError:  # missing: build_service reports it
+        large = False
+    if not large:
+        return build_service(config), None
+    service = Service(None, catalog_error=f"the catalog {choice.describe()} is still loading", limits=config.limits,
+                      cache=open_cache(config.cache, config.cache_bytes), ephemeris=config.ephemeris,
+                      catalog_source=choice)
+    service.loading = True
+    return service, choice
+
+
 def build_service(config: ServeConfig) -> Service:
     """The service over the best local catalog (catalog_refresh.served_choice), remembering its source."""
     from .catalog_refresh import served_choice
@@ -91,7 +115,7 @@ async def serve(config: ServeConfig, service: Service | None = None, ready=None)
 
     logs.configure()
     refresh = config.refresh and service is None  # a service handed in is the caller's to manage
-    service = service or build_service(config)
+    service, loading = (service, None) if service is not None else start_service(config)
     pool = EnginePool(config.limits.workers)
     from .tracing import Tracing, TracingInterceptor, TracingMiddleware
 
@@ -119,6 +143,10 @@ async def serve(config: ServeConfig, service: Service | None = None, ready=None)
         _print_banner(config, service, port, grpc_port)
         if ready is not None:
             ready(port, grpc_port, http_server)  # http_server.should_exit = True stops everything
+    if loading is not None:  # the ports answer meanwhile; a signal during the parse ends serve() at once
+        load_task = asyncio.create_task(_load_catalog(service, loading, grpc_server))
+        await asyncio.wait({load_task, http_task}, return_when=asyncio.FIRST_COMPLETED)
+        load_task.cancel()
     stop_warming = threading.Event()
     warm_task = asyncio.create_task(_warm(service, pool, stop_warming)) if config.warmup else None
     refresh_task = asyncio.create_task(_keep_current(service)) if refresh and service.catalog_source else None
@@ -166,6 +194,14 @@ def _print_banner(config: ServeConfig, service: Service, port: int, grpc_port: i
         print(f"encke: warning: cache {service.cache.describe()} is not reachable; computing without it",
               file=sys.stderr, flush=True)
     print(f"encke: cache   {service.cache.describe()}", flush=True)
+    if service.loading:
+        print(f"encke: catalog loading {service.catalog_source.describe()} (health says \"loading\" until done)",
+              flush=True)
+    else:
+        _print_catalog(service)
+
+
+def _print_catalog(service: Service) -> None:
     if service.catalog is None:
         print(f"encke: catalog not loaded: {service.catalog_error}", file=sys.stderr, flush=True)
         print("encke: serving the planets only; to get a catalog run `encke fetch`, or pass --catalog PATH "
@@ -175,6 +211,43 @@ def _print_banner(config: ServeConfig, service: Service, port: int, grpc_port: i
             print(f"encke: warning: catalog {service.catalog.rejected_summary()}", file=sys.stderr, flush=True)
         source = f" from {service.catalog_source.describe()}" if service.catalog_source else ""
         print(f"encke: catalog {len(service.catalog)} comets, version {service.version}{source}", flush=True)
+
+
+async def _load_catalog(service: Service, choice, grpc_server) -> None:
+    """Parse the catalog in a daemon thread (a signal need not wait for a long parse), serve it
+    (Service.replace_catalog) and turn gRPC health SERVING; an unreadable file leaves the service
+    without a catalog, reported as build_service does."""
+    import encke
+
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+
+    def parse():
+        try:
+            service.replace_catalog(encke.read_comets(choice.path), choice)
+            error = None
+        except (OSError, ValueError) as exc:
+            error = f"could not read {choice.path}: {exc}"
+        try:
+            loop.call_soon_threadsafe(lambda: done.done() or done.set_result(error))
+        except RuntimeError:  # the loop closed: the server stopped while we parsed
+            pass
+
+    threading.Thread(target=parse, name="encke-catalog-load", daemon=True).start()
+    try:
+        error = await done
+        if error is not None:
+            service.catalog_error = error
+        elif grpc_server is not None:
+            from grpc_health.v1 import health_pb2
+
+            from .grpc_server import SERVICE_NAMES
+
+            for name in SERVICE_NAMES:
+                await grpc_server.encke_health.set(name, health_pb2.HealthCheckResponse.SERVING)
+    finally:
+        service.loading = False
+    _print_catalog(service)
 
 
 async def _shut_down(grpc_server, warm_task) -> None:

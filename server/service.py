@@ -92,6 +92,7 @@ class Service:
 
         self.observing = Observing(self)  # observer ephemerides (observing.py)
         self.warming = False  # set while warmup.warm_up runs: health says "warming"
+        self.loading = False  # set while the runner parses the catalog in the background: health says "loading"
 
     @classmethod
     def from_path(cls, path, **kwargs) -> "Service":
@@ -118,9 +119,11 @@ class Service:
         return self.catalog.version if self.catalog is not None else ""
 
     def health(self) -> dict:
-        """status: "no catalog", "warming" (start-up compilation under way; requests are served) or "ok";
-        with a known source, also where the catalog came from and its date (catalog_refresh.py)."""
-        status = "no catalog" if self.catalog is None else ("warming" if self.warming else "ok")
+        """status: "loading" (the catalog is parsed in the background), "no catalog", "warming" (start-up
+        compilation under way; requests are served) or "ok"; with a known source, also where the
+        catalog came from and its date (catalog_refresh.py)."""
+        status = "loading" if self.loading else \
+            "no catalog" if self.catalog is None else ("warming" if self.warming else "ok")
         out = {"status": status,
                "catalog_version": self.version, "comets": len(self.catalog) if self.catalog is not None else 0}
         source = self.catalog_source
