@@ -1,6 +1,7 @@
 """Benchmark: the gRPC service against the engine it serves.
 
-    python -m benchmarks.bench_service [--quick] [--out-dir DIR]
+    python -m benchmarks.bench_service [--quick] [--out-dir DIR] [--only grpc|load]
+                                       [--load-seconds 20] [--repo DIR ...]
 
 Starts `encke serve`'s runner in this process (HTTP and gRPC on free 127.0.0.1 ports, the
 shared MPC catalog of 2024-09-07, 1,163 comets, an in-process cache) and measures, with the
@@ -15,6 +16,11 @@ typed Python client over a real loopback connection:
 3. The cache: one request sent twice; cold (computed) vs hot (served from the in-process LRU):
    Kepler, 50 comets x 2,000 epochs 12 h apart, and (full run only) N-body, 5 comets x 30
    epochs 100 days apart (8 years).
+
+4. `load` (service_load.py): 50 gRPC streams plus 50 HTTP clients at once against `encke serve`
+   subprocesses, one per --repo checkout (default: this one), while a probe times /api/health
+   every 50 ms: streams/s, HTTP p50/p99, health p50/p99 and peak RSS. Target: health p99 under
+   100 ms. `--repo /tmp/base16 --repo .` puts the base commit's figures beside this one's.
 
 Every timed case runs once untimed first with the same shapes (at other epochs), so compile
 time is excluded: these are steady-state numbers. The machine description comes with the
@@ -136,9 +142,30 @@ def _cache(client, ids, m, model="kepler", step_days=0.5):
             "cold_ms": cold * 1e3, "hot_ms": hot * 1e3, "speedup": cold / hot}
 
 
-def main(quick: bool = False, out_dir: str | os.PathLike | None = None) -> list[dict]:
+def main(quick: bool = False, out_dir: str | os.PathLike | None = None, only: str | None = None,
+         load_seconds: float | None = None, repos: list[str] | None = None) -> list[dict]:
     import jax
 
+    from benchmarks import machine_description
+
+    path = os.environ.get("ENCKE_CATALOG") or str(DEFAULT_CATALOG)
+    rows = _grpc_cases(quick, path) if only in (None, "grpc") else []
+    if only in (None, "load"):
+        from .service_load import run_load
+
+        seconds = load_seconds if load_seconds is not None else (5.0 if quick else 20.0)
+        rows += run_load([Path(r) for r in repos or [ROOT]], Path(path), seconds)
+    meta = {"catalog": str(path), "machine": machine_description(), "device": str(jax.devices()[0]),
+            "cpu_count": os.cpu_count(),
+            "python": platform.python_version(), "jax": jax.__version__, "quick": quick}
+    lines = _table(rows, meta)
+    print("\n".join(lines))
+    write_results(out_dir, "service", meta, rows, "\n".join(lines))
+    return rows
+
+
+def _grpc_cases(quick: bool, path: str) -> list[dict]:
+    """Cases 1-3 against the runner in this process."""
     import encke
     from encke.client import Client
     from encke.server.limits import ServerLimits
@@ -149,7 +176,6 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None) -> list[
     # The JSON access log stays on (its cost is part of serving) but goes to /dev/null, not the table.
     devnull = open(os.devnull, "w")
     logs.configure(stream=devnull)
-    path = os.environ.get("ENCKE_CATALOG") or str(DEFAULT_CATALOG)
     catalog = encke.read_comets(Path(path))
     service = Service(catalog, limits=ServerLimits(max_streams=64))
     server = _InProcessServer(service)
@@ -175,14 +201,6 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None) -> list[
         for handler in [h for h in logger.handlers if getattr(h, "_encke_json", False)]:
             logger.removeHandler(handler)
         devnull.close()
-    from benchmarks import machine_description
-
-    meta = {"catalog": str(path), "machine": machine_description(), "device": str(jax.devices()[0]),
-            "cpu_count": os.cpu_count(),
-            "python": platform.python_version(), "jax": jax.__version__, "quick": quick}
-    lines = _table(rows, meta)
-    print("\n".join(lines))
-    write_results(out_dir, "service", meta, rows, "\n".join(lines))
     return rows
 
 
@@ -191,6 +209,8 @@ def _table(rows, meta) -> list[str]:
              f"Machine: {meta['machine']}", "",
              "| case | path | comets x epochs | result |", "|---|---|---|---|"]
     for r in rows:
+        if r["case"] == "load":
+            continue
         size = f"{r['comets']} x {r['epochs']}"
         if r["case"] == "PropagateCatalog":
             result = (f"{r['states_per_s'] / 1e6:.2f} M states/s ({r['seconds']:.3f} s; "
@@ -201,6 +221,11 @@ def _table(rows, meta) -> list[str]:
         else:
             result = f"cold {r['cold_ms']:.1f} ms, hot {r['hot_ms']:.1f} ms: {r['speedup']:.1f}x"
         lines.append(f"| {r['case']} | {r['path']} | {size} | {result} |")
+    load = [r for r in rows if r["case"] == "load"]
+    if load:
+        from .service_load import load_table
+
+        lines += ["", *load_table(load)]
     return lines
 
 
@@ -210,5 +235,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer epochs and requests")
     parser.add_argument("--out-dir", help="write bench_service.json and .txt here")
+    parser.add_argument("--only", choices=("grpc", "load"), help="only the in-process gRPC cases, or only the load")
+    parser.add_argument("--load-seconds", type=float, help="length of the load window (default 20, --quick 5)")
+    parser.add_argument("--repo", action="append", help="checkout to serve under load (repeatable; default: this "
+                                                         "one), e.g. a `git worktree add /tmp/base16 c0f758f`")
     args = parser.parse_args()
-    main(quick=args.quick, out_dir=args.out_dir)
+    main(quick=args.quick, out_dir=args.out_dir, only=args.only, load_seconds=args.load_seconds, repos=args.repo)
