@@ -25,6 +25,9 @@ COLUMNS = (("ra", "ra_deg"), ("dec", "dec_deg"), ("delta", "delta_au"), ("r", "r
            ("deldot", "deldot_km_s"), ("elongation", "elongation_deg"), ("phase", "phase_deg"), ("tmag", "tmag"),
            ("light_time", "light_time_days"))
 SITE_COLUMNS = (("azimuth", "azimuth_deg"), ("elevation", "elevation_deg"))
+# Horizons' 3-sigma plane-of-sky quantities (engine/sky_uncertainty.py): arcsec, degrees, km.
+UNCERTAINTY_COLUMNS = ("ra_3sigma_arcsec", "dec_3sigma_arcsec", "smaa_3sigma_arcsec", "smia_3sigma_arcsec",
+                       "theta_deg", "range_3sigma_km")
 
 
 def resolve_observer(spec=None, site: tuple | None = None):
@@ -81,13 +84,47 @@ class Observing:
     def ephemeris_json(self, index: int, times: np.ndarray, observer, model: str = "kepler",
                        apparent: bool = False) -> dict:
         """The HTTP contract's /observe answer for one comet: (M,) arrays by name."""
-        from encke.engine import status as status_codes
+        times = np.asarray(times, dtype=np.float64)
+        self.service.limits.check_samples(times.size, "times")
+        result = self.observe(np.array([index]), times, observer, model, apparent)
+        return self._answer(index, result, model, apparent)
+
+    def uncertainty_json(self, index: int, times: np.ndarray, observer, model: str = "kepler",
+                         apparent: bool = False) -> dict:
+        """/observe?uncertainty=true: Horizons' 3-sigma sky columns from SBDB's covariance.
+
+        The catalog has no covariance, so the comet's SBDB solution is fetched (cached); the
+        ephemeris is then computed from that solution's elements, so that positions and their
+        uncertainties belong to one orbit (as `encke observe --uncertainty` does). Without a
+        covariance the catalog's ephemeris is answered, the columns are null and
+        `uncertainty_note` says why."""
+        from encke.engine.sky_uncertainty import observe_uncertainty
+
+        from .orbit_solutions import sbdb_covariance
 
         service = self.service
         times = np.asarray(times, dtype=np.float64)
         service.limits.check_samples(times.size, "times")
-        result = self.observe(np.array([index]), times, observer, model, apparent)
-        out = {"id": service.summary(index)["id"], "observer": result.observer.name, "model": model,
+        solution, note = sbdb_covariance(service.summary(index)["id"])
+        if solution is None:
+            out = self.ephemeris_json(index, times, observer, model, apparent)
+            out.update({name: None for name in UNCERTAINTY_COLUMNS})
+            return {**out, "orbit": "catalog", "uncertainty_note": note}
+        eph = service.ephemeris()
+        eph.check_coverage(times)
+        catalog = service.require_catalog()
+        obs = observer if not isinstance(observer, (str, tuple, type(None))) else resolve_observer(observer)
+        result, sky = observe_uncertainty(solution.elements, times, solution, obs, model=model, ephemeris=eph,
+                                          apparent=bool(apparent), H=catalog.column("H")[index:index + 1],
+                                          K=catalog.column("K")[index:index + 1])
+        out = self._answer(index, result, model, apparent)
+        out.update({name: getattr(sky, name)[0] for name in UNCERTAINTY_COLUMNS})
+        return {**out, "orbit": f"sbdb {solution.orbit_id}", "uncertainty_note": note}
+
+    def _answer(self, index: int, result, model: str, apparent: bool) -> dict:
+        from encke.engine import status as status_codes
+
+        out = {"id": self.service.summary(index)["id"], "observer": result.observer.name, "model": model,
                "apparent": bool(apparent), "frame": result.frame,
                "status": status_codes.describe(int(result.status[0])), "times_jd": result.times}
         for attr, name in COLUMNS:

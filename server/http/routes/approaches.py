@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends
 
 from ... import params
 from ...errors import InvalidArgument, LimitExceeded
+from ...orbit_solutions import sbdb_covariance
 from ..deps import GUARDED, Engine, engine
 
 router = APIRouter(dependencies=GUARDED)
@@ -32,19 +33,6 @@ def _window(service, start, stop, max_au):
     if not 0 < limit <= MAX_AU:
         raise InvalidArgument("max_au", f"max_au must be in (0, {MAX_AU}] au, got {limit}")
     return t0, t1, limit
-
-
-def _covariance(designation):
-    """(SBDB result or None, note)."""
-    from encke.engine.sources import sbdb
-
-    try:
-        result = sbdb.fetch(designation)
-    except sbdb.SbdbError as exc:
-        return None, f"no covariance available: SBDB look-up of {designation} failed ({exc})"
-    if result.covariance is None:
-        return None, f"no covariance available: SBDB's solution for {designation} has none"
-    return result, f"covariance of SBDB orbit solution {result.orbit_id} (epoch {result.covariance.epoch[0]})"
 
 
 def _answer(found, body, t0, t1, limit, note=None):
@@ -72,7 +60,7 @@ async def comet_approaches(id: str, start: str | None = None, stop: str | None =
         designation = service.summary(index)["id"]
         elements, covariance, note = service.catalog.elements[index:index + 1], None, None
         if uncertainty is not None and params.flag(uncertainty, "uncertainty"):
-            covariance, note = _covariance(designation)
+            covariance, note = sbdb_covariance(designation)
             if covariance is not None:
                 elements = covariance.elements
         found = close_approaches(elements, t0, t1, (body,), limit, covariance=covariance,
