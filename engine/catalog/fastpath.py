@@ -33,6 +33,7 @@ _ORBIT_TYPES = np.frombuffer(b"CPDXAI", dtype=np.uint8)
 _HALF_MONTHS = np.frombuffer(b"ABCDEFGHJKLMNOPQRSTUVWXY", dtype=np.uint8)
 _MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _POWERS = 10 ** np.arange(19, dtype=np.int64)
+_ONE_CHARACTER = np.array([chr(byte) for byte in range(256)], dtype=object)  # one str object each
 # Per byte, counts to sum over a field, packed in 4-bit digits (a field is under 16 columns).
 _DOTS, _DIGITS, _OTHERS, _SIGNS, _MINUS, _STARTS, _LATE_SIGNS = (16 ** k for k in range(7))
 _CODE = np.full(256, _OTHERS, dtype=np.int32)
@@ -41,7 +42,7 @@ _CODE[ord("0"):ord("9") + 1] = _DIGITS
 _CODE[ord(".")] = _DOTS
 _CODE[ord("+")] = _SIGNS
 _CODE[ord("-")] = _SIGNS + _MINUS
-_DIGIT_VALUE = np.zeros(256, dtype=np.int64)
+_DIGIT_VALUE = np.zeros(256, dtype=np.int32)  # int32: a field of 9 digits stays under 2**31
 _DIGIT_VALUE[ord("0"):ord("9") + 1] = np.arange(10)
 # (field, 0-based start, stop) of the numbers; the first six must not be blank.
 _DECIMALS = (("q", 30, 39), ("e", 41, 49), ("argp", 51, 59), ("node", 61, 69), ("i", 71, 79),
@@ -77,11 +78,11 @@ def _fixed_decimal(columns: np.ndarray, filled: np.ndarray, start: int, stop: in
     total += _LATE_SIGNS * (signs & before).sum(axis=0, dtype=np.int32)
     ok = ((_count(total, _DOTS) == 1) & (_count(total, _DIGITS) > 0) & (_count(total, _OTHERS) == 0)
           & (_count(total, _STARTS) == 1) & (_count(total, _LATE_SIGNS) == 0))
-    with_point = np.zeros(field.shape[1], dtype=np.int64)
+    with_point = np.zeros(field.shape[1], dtype=np.int32)
     for digits in _DIGIT_VALUE[field]:
         with_point = with_point * 10 + digits
     point = (np.arange(start, stop)[:, None] * (field == ord("."))).sum(axis=0)
-    scale = _POWERS[np.clip(stop - 1 - point, 0, stop - start)]  # 10**(digits after the point)
+    scale = _POWERS[np.clip(stop - 1 - point, 0, stop - start - 1)].astype(np.int32)  # 10**(digits after the point)
     whole, fraction = np.divmod(with_point, scale * 10)
     value = (whole * scale + fraction) / scale.astype(np.float64)  # an exact integer over 10**k
     value = np.where(_count(total, _MINUS) > 0, -value, value)
@@ -124,17 +125,57 @@ def _designations(chars: np.ndarray, cls: np.ndarray):
                    & ((last == ord("0")) | (pk[:, 7] == UPPER) | (pk[:, 7] == LOWER))
                    & ((order > 0) | (pk[:, 7] == UPPER)))
     year = (p[:, 1].astype(np.int64) - 55) * 100 + _integers(p[:, 2:4])  # century letter: A = 10
-    kind = np.where(numbered, c[:, 4], p[:, 0])
-    names = [None] * len(c)
-    for row, n, t in zip(*[a.tolist() for a in (np.flatnonzero(numbered), number[numbered], kind[numbered])]):
-        names[row] = f"{n}{chr(t)}"
-    columns = (np.flatnonzero(provisional), kind[provisional], year[provisional], p[provisional, 4],
-               order[provisional], last[provisional])
-    for row, t, y, h, o, z in zip(*[a.tolist() for a in columns]):
-        second = chr(z) if 65 <= z <= 90 else ""  # an upper-case last character: a second letter
-        fragment = "-" + chr(z - 32) if 97 <= z <= 122 else ""  # a lower-case one: a fragment
-        names[row] = f"{chr(t)}/{y} {chr(h)}{second}{o if o else ''}{fragment}"
+    kind = c[:, 4]  # the orbit type, in column 5 in both forms
+    names = np.empty(len(c), dtype=object)
+    names[numbered] = _numbered_text(number[numbered], kind[numbered])
+    names[provisional] = _provisional_text(kind[provisional], year[provisional], p[provisional, 4],
+                                           order[provisional], last[provisional])
     return numbered | provisional, names, kind, number
+
+
+def _joined(pieces: list[np.ndarray], present: list[np.ndarray]) -> np.ndarray:
+    """(M,) object array of str: per row, the bytes of `pieces` (each (M,) uint8) where `present`,
+    in order, read as NUL-padded strings, so that no Python code runs per row. Rows with the
+    same pieces present (a few layouts: with or without a second letter, fragment, ...) are
+    gathered together, one fancy index per layout."""
+    pieces = np.stack(pieces, axis=1)
+    layouts, layout_of = np.unique(np.stack(present, axis=1) @ (1 << np.arange(len(present))), return_inverse=True)
+    packed = np.zeros(pieces.shape, dtype=np.uint8)
+    for k, layout in enumerate(layouts.tolist()):
+        rows = np.flatnonzero(layout_of == k)
+        kept = [j for j in range(len(present)) if layout >> j & 1]
+        packed[rows[:, None], np.arange(len(kept))] = pieces[rows[:, None], kept]
+    return packed.view(f"S{pieces.shape[1]}")[:, 0].astype(f"U{pieces.shape[1]}").astype(object)
+
+
+def _digits(value: np.ndarray, width: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """ASCII digits of (M,) non-negative integers under 10**width, and which are written
+    (no leading zeros; none at all for 0)."""
+    places = [10 ** k for k in range(width - 1, -1, -1)]
+    return ([(value // place % 10 + ord("0")).astype(np.uint8) for place in places],
+            [value >= place for place in places])
+
+
+def _numbered_text(number: np.ndarray, kind: np.ndarray) -> np.ndarray:
+    """'1P', '73P' ... of periodic numbers and orbit types."""
+    digits, written = _digits(number, 4)
+    return _joined(digits + [kind], written + [np.ones(len(kind), dtype=bool)])
+
+
+def _provisional_text(kind, year, half_month, order, last) -> np.ndarray:
+    """'C/1995 O1', 'P/2014 UR', 'C/2019 Y4-B' ... : type, year, half-month letter, a second
+    letter (upper-case last character), the order number unless 0, and a fragment letter
+    (lower-case last character) after a hyphen."""
+    every = np.ones(len(kind), dtype=bool)
+    constant = lambda byte: np.full(len(kind), ord(byte), dtype=np.uint8)  # noqa: E731
+    year_digits, _ = _digits(year, 4)
+    order_digits, order_written = _digits(order, 3)
+    second = (last >= ord("A")) & (last <= ord("Z"))
+    fragment = (last >= ord("a")) & (last <= ord("z"))
+    pieces = [kind, constant("/"), *year_digits, constant(" "), half_month, last, *order_digits,
+              constant("-"), last - 32]
+    present = [every] * 8 + [second, *order_written, fragment, fragment]
+    return _joined(pieces, present)
 
 
 def _checked(cls: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -177,9 +218,10 @@ def parse_plain_lines(lines: list[str], numbers: list[int]) -> tuple[dict | None
             & (values["e"] >= 0.0) & (values["i"] >= 0.0) & (values["i"] <= 180.0)
             & (~epoch_known | _valid_dates(*epoch)))
     keep = np.flatnonzero(good)
-    columns = _columns([text[k] for k in rows[keep].tolist()], [designations[k] for k in keep.tolist()],
-                       kind[keep], {name: v[keep] for name, v in values.items()})
+    columns = _columns([text[k] for k in rows[keep].tolist()], designations[keep], kind[keep],
+                       {name: v[keep] for name, v in values.items()})
     columns["number"] = number[keep]
+    columns["packed"] = _stripped(chars[keep, :12])
     columns["tp"] = tt_to_tdb_jd(*calendar_jd(year[keep], month[keep], values["perihelion day"][keep]))
     columns["epoch"] = np.full(len(keep), np.nan)
     known = epoch_known[keep]
@@ -190,13 +232,20 @@ def parse_plain_lines(lines: list[str], numbers: list[int]) -> tuple[dict | None
     return columns, np.asarray(numbers)[slow].tolist()
 
 
-def _columns(text: list[str], designations: list[str], kind: np.ndarray, values: dict) -> dict:
+def _stripped(chars: np.ndarray) -> np.ndarray:
+    """(M,) object array of the str of each row of an (M, w) ASCII byte matrix, stripped of
+    blanks (numpy's string functions: no Python code per row)."""
+    width = chars.shape[1]
+    text = np.ascontiguousarray(chars).view(f"S{width}")[:, 0].astype(f"U{width}")
+    return np.strings.strip(text).astype(object)
+
+
+def _columns(text: list[str], designations: np.ndarray, kind: np.ndarray, values: dict) -> dict:
     """The string, element and magnitude columns of accepted lines."""
     strings = {
         "designation": designations,
         "name": [name_from_field(line[102:158].strip(), d) for line, d in zip(text, designations)],
-        "packed": [line[:12].strip() for line in text],
-        "orbit_type": [chr(k) for k in kind.tolist()],
+        "orbit_type": _ONE_CHARACTER[kind],
         "reference": [line[159:].strip() for line in text],
         "line": text,
     }

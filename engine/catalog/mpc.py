@@ -233,8 +233,8 @@ def parse_comet_lines(text: str, fast: bool = True) -> tuple[dict[str, np.ndarra
     every other line, and every line when fast is False, goes through the per-line reader
     `_parse_line`, which gives each rejection its reason. Both give identical rows.
     """
-    lines = [raw.rstrip() for raw in text.split("\n")]
-    numbers = [k for k, line in enumerate(lines, start=1) if line]
+    lines = list(map(str.rstrip, text.split("\n")))
+    numbers = (np.flatnonzero(np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))) + 1).tolist()
     if fast:
         from .fastpath import parse_plain_lines
 
