@@ -94,9 +94,12 @@ def _count(total: np.ndarray, unit: int) -> np.ndarray:
     return (total // unit) % 16
 
 
-def _integers(chars: np.ndarray) -> np.ndarray:
-    """(N,) int64 of an (N, w) field of digits."""
-    return (chars.astype(np.int64) - ord("0")) @ _POWERS[chars.shape[1] - 1::-1]
+def _integers(columns: np.ndarray) -> np.ndarray:
+    """(N,) int64 of a (w, N) field of digits, one column a row (Horner's rule)."""
+    value = np.zeros(columns.shape[1], dtype=np.int64)
+    for column in columns:
+        value = value * 10 + (column - np.uint8(ord("0")))
+    return value
 
 
 def _valid_dates(year, month, day) -> np.ndarray:
@@ -107,28 +110,29 @@ def _valid_dates(year, month, day) -> np.ndarray:
     return (month >= 1) & (month <= 12) & (day >= 1.0) & (day < days + 1.0)
 
 
-def _designations(chars: np.ndarray, cls: np.ndarray):
-    """(ok, designation list, orbit type bytes, periodic number) from columns 1-12: numbered
-    ("0001P") and provisional ("    CJ95O010", "    CK19Y04b", "    CK14UR1N") designations in
-    upper case; other forms (fragments of numbered comets, lower case) are left out."""
-    c, k = chars[:, :12], cls[:, :12]
-    numbered = (k[:, :4] == DIGIT).all(axis=1) & np.isin(c[:, 4], _ORBIT_TYPES) & (k[:, 5:] == BLANK).all(axis=1)
-    number = np.where(numbered, _integers(c[:, :4]), 0)
+def _designations(columns: np.ndarray):
+    """(ok, designations (object array), orbit type bytes, periodic number) from columns 1-12
+    (rows of the (WIDTH, N) matrix): numbered ("0001P") and provisional ("    CJ95O010",
+    "    CK19Y04b", "    CK14UR1N") designations in upper case; other forms (fragments of
+    numbered comets, lower case) are left out."""
+    c, k = columns[:12], _CLASS[columns[:12]]
+    numbered = (k[:4] == DIGIT).all(axis=0) & np.isin(c[4], _ORBIT_TYPES) & (k[5:] == BLANK).all(axis=0)
+    number = np.where(numbered, _integers(c[:4]), 0)
     numbered &= number > 0
-    p, pk = c[:, 4:], k[:, 4:]  # a provisional designation fills columns 5-12
-    hi, last = p[:, 5].astype(np.int64), p[:, 7]  # order number's first character: 0-9, A-Z, a-z
-    order = 10 * np.where(pk[:, 5] == DIGIT, hi - ord("0"), np.where(pk[:, 5] == UPPER, hi - 55, hi - 61))
-    order += p[:, 6].astype(np.int64) - ord("0")
-    provisional = ((k[:, :4] == BLANK).all(axis=1) & np.isin(p[:, 0], _ORBIT_TYPES) & (pk[:, 1] == UPPER)
-                   & (pk[:, 2:4] == DIGIT).all(axis=1) & np.isin(p[:, 4], _HALF_MONTHS)
-                   & np.isin(pk[:, 5], [DIGIT, UPPER, LOWER]) & (pk[:, 6] == DIGIT)
-                   & ((last == ord("0")) | (pk[:, 7] == UPPER) | (pk[:, 7] == LOWER))
-                   & ((order > 0) | (pk[:, 7] == UPPER)))
-    year = (p[:, 1].astype(np.int64) - 55) * 100 + _integers(p[:, 2:4])  # century letter: A = 10
-    kind = c[:, 4]  # the orbit type, in column 5 in both forms
-    names = np.empty(len(c), dtype=object)
+    p, pk = c[4:], k[4:]  # a provisional designation fills columns 5-12
+    hi, last = p[5].astype(np.int64), p[7]  # order number's first character: 0-9, A-Z, a-z
+    order = 10 * np.where(pk[5] == DIGIT, hi - ord("0"), np.where(pk[5] == UPPER, hi - 55, hi - 61))
+    order += p[6].astype(np.int64) - ord("0")
+    provisional = ((k[:4] == BLANK).all(axis=0) & np.isin(p[0], _ORBIT_TYPES) & (pk[1] == UPPER)
+                   & (pk[2:4] == DIGIT).all(axis=0) & np.isin(p[4], _HALF_MONTHS)
+                   & np.isin(pk[5], [DIGIT, UPPER, LOWER]) & (pk[6] == DIGIT)
+                   & ((last == ord("0")) | (pk[7] == UPPER) | (pk[7] == LOWER))
+                   & ((order > 0) | (pk[7] == UPPER)))
+    year = (p[1].astype(np.int64) - 55) * 100 + _integers(p[2:4])  # century letter: A = 10
+    kind = c[4]  # the orbit type, in column 5 in both forms
+    names = np.empty(c.shape[1], dtype=object)
     names[numbered] = _numbered_text(number[numbered], kind[numbered])
-    names[provisional] = _provisional_text(kind[provisional], year[provisional], p[provisional, 4],
+    names[provisional] = _provisional_text(kind[provisional], year[provisional], p[4, provisional],
                                            order[provisional], last[provisional])
     return numbered | provisional, names, kind, number
 
@@ -178,15 +182,16 @@ def _provisional_text(kind, year, half_month, order, last) -> np.ndarray:
     return _joined(pieces, present)
 
 
-def _checked(cls: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """(N,) True where every fixed field has the usual layout (values not yet range-checked)."""
+def _checked(columns: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """(N,) True where the separators are blank and the dates have the usual layout (values
+    not yet range-checked)."""
     ok = lengths >= MIN_LINE_LENGTH
-    ok &= (cls[:, [column - 1 for column in SEPARATOR_COLUMNS]] == BLANK).all(axis=1)
-    ok &= (cls[:, 14:18] == DIGIT).all(axis=1)
-    month = cls[:, 19:21]
-    ok &= np.isin(month, [DIGIT, BLANK]).all(axis=1) & (month == DIGIT).any(axis=1)
-    epoch = cls[:, 81:89]
-    return ok & ((epoch == DIGIT).all(axis=1) | (epoch == BLANK).all(axis=1))
+    ok &= (columns[[column - 1 for column in SEPARATOR_COLUMNS]] == ord(" ")).all(axis=0)
+    ok &= (_CLASS[columns[14:18]] == DIGIT).all(axis=0)
+    month = _CLASS[columns[19:21]]
+    ok &= np.isin(month, [DIGIT, BLANK]).all(axis=0) & (month == DIGIT).any(axis=0)
+    epoch = _CLASS[columns[81:89]]
+    return ok & ((epoch == DIGIT).all(axis=0) | (epoch == BLANK).all(axis=0))
 
 
 def parse_plain_lines(lines: list[str], numbers: list[int]) -> tuple[dict | None, list[int]]:
@@ -196,39 +201,38 @@ def parse_plain_lines(lines: list[str], numbers: list[int]) -> tuple[dict | None
     if not numbers:
         return None, []
     text = [lines[n - 1] for n in numbers]
-    block = "".join([line[:WIDTH].ljust(WIDTH) for line in text]).encode("ascii", errors="replace")
-    chars = np.frombuffer(block, dtype=np.uint8).reshape(len(text), WIDTH)
-    cls = _CLASS[chars]
-    ok = _checked(cls, np.fromiter(map(len, text), dtype=np.int64, count=len(text)))
-    columns = _transposed(chars)
+    # Every line cut or padded to WIDTH by one %-format (C), not a Python call per line.
+    block = ((f"%-{WIDTH}.{WIDTH}s" * len(text)) % tuple(text)).encode("ascii", errors="replace")
+    columns = _transposed(np.frombuffer(block, dtype=np.uint8).reshape(len(text), WIDTH))
+    del block
+    ok = _checked(columns, np.fromiter(map(len, text), dtype=np.int64, count=len(text)))
     filled = columns != ord(" ")
     values = {}
     for name, start, stop in _DECIMALS + _MAGNITUDES:
         written, values[name] = _fixed_decimal(columns, filled, start, stop)
         ok &= written | ((name in ("H", "K")) & ~filled[start:stop].any(axis=0))
-    del columns, filled
-    rows = np.flatnonzero(ok)
-    chars, cls = chars[rows], cls[rows]
-    values = {name: value[rows] for name, value in values.items()}
-    designated, designations, kind, number = _designations(chars, cls)
-    year, month = _integers(chars[:, 14:18]), _integers(np.where(cls[:, 19:21] == DIGIT, chars[:, 19:21], ord("0")))
-    epoch_known = cls[:, 81] == DIGIT
-    epoch = (_integers(chars[:, 81:85]), _integers(chars[:, 85:87]), _integers(chars[:, 87:89]).astype(np.float64))
-    good = (designated & _valid_dates(year, month, values["perihelion day"]) & (values["q"] > 0.0)
+    del filled
+    designated, designations, kind, number = _designations(columns)
+    year = _integers(columns[14:18])
+    month = _integers(np.where(columns[19:21] == ord(" "), np.uint8(ord("0")), columns[19:21]))
+    epoch_known = _CLASS[columns[81]] == DIGIT
+    epoch = (_integers(columns[81:85]), _integers(columns[85:87]), _integers(columns[87:89]).astype(np.float64))
+    good = (ok & designated & _valid_dates(year, month, values["perihelion day"]) & (values["q"] > 0.0)
             & (values["e"] >= 0.0) & (values["i"] >= 0.0) & (values["i"] <= 180.0)
             & (~epoch_known | _valid_dates(*epoch)))
     keep = np.flatnonzero(good)
-    columns = _columns([text[k] for k in rows[keep].tolist()], designations[keep], kind[keep],
+    packed = _stripped(columns[:12, keep].T)
+    columns = _columns([text[k] for k in keep.tolist()], designations[keep], kind[keep],
                        {name: v[keep] for name, v in values.items()})
     columns["number"] = number[keep]
-    columns["packed"] = _stripped(chars[keep, :12])
+    columns["packed"] = packed
     columns["tp"] = tt_to_tdb_jd(*calendar_jd(year[keep], month[keep], values["perihelion day"][keep]))
     columns["epoch"] = np.full(len(keep), np.nan)
     known = epoch_known[keep]
     columns["epoch"][known] = tt_to_tdb_jd(*calendar_jd(*(part[keep][known] for part in epoch)))
-    columns["line_number"] = np.asarray(numbers, dtype=np.int64)[rows[keep]]
+    columns["line_number"] = np.asarray(numbers, dtype=np.int64)[keep]
     slow = np.ones(len(numbers), dtype=bool)
-    slow[rows[keep]] = False
+    slow[keep] = False
     return columns, np.asarray(numbers)[slow].tolist()
 
 
