@@ -13,8 +13,8 @@ from .generated.encke.v1 import catalog_pb2, common_pb2, propagation_pb2
 from .service import Selection
 # The array codecs live in wire.py (numpy and protobuf only, so the client can use them alone).
 from .wire import (CENTER_ENUM, FRAME_ENUM, MODEL_ENUM, catalog_block, catalog_block_bytes,  # noqa: F401
-                   follow_update, observe_chunk_arrays, set_doubles, state_block, state_block_arrays,
-                   state_block_bytes)
+                   follow_update, observe_chunk_arrays, packed_doubles, set_doubles, state_block,
+                   state_block_arrays, state_block_bytes)
 
 _MODELS = {common_pb2.MODEL_UNSPECIFIED: "kepler", common_pb2.MODEL_KEPLER: "kepler",
            common_pb2.MODEL_NBODY: "nbody"}
@@ -110,6 +110,31 @@ def observe_chunk(ids, result, version: str = "") -> propagation_pb2.ObserveChun
     msg = propagation_pb2.ObserveChunk(ids=list(ids), status=np.asarray(result.status, dtype=np.int32).tolist(),
                                        observer=result.observer.name, frame=result.frame, catalog_version=version)
     set_doubles(msg, fields)
+    return msg
+
+
+def state_block_with_covariance(ids, times, states, covariance, status, notes, version: str = "") -> bytes:
+    """The serialised StateBlock of (N, M, 6) states with their (N, M, 6, 6) covariance and N
+    notes. Serialised messages concatenate into one (protobuf merge: repeated fields append),
+    so the covariance is appended to the states' wire form as a packed field."""
+    number = common_pb2.StateBlock.DESCRIPTOR.fields_by_name["covariance"].number
+    notes = common_pb2.StateBlock(uncertainty_notes=list(notes)).SerializeToString()
+    return b"".join([state_block_bytes(ids, times, states, status, version), notes,
+                     *packed_doubles(number, covariance)])
+
+
+def close_approaches(found, designations, body: str, t0: float, t1: float, limit: float, note, version: str = ""
+                     ) -> propagation_pb2.CloseApproachesResponse:
+    """A CloseApproachesResponse from the engine's Approaches of comets `designations`."""
+    rows = [propagation_pb2.CloseApproach(
+        id=str(found.designation[j]), body=str(found.body[j]), time_tdb_jd=float(found.time_tdb_jd[j]),
+        distance_au=float(found.distance_au[j]), speed_km_s=float(found.speed_km_s[j]),
+        time_3sigma_days=float(found.time_3sigma_days[j]), distance_3sigma_au=float(found.distance_3sigma_au[j]))
+        for j in range(len(found))]
+    msg = propagation_pb2.CloseApproachesResponse(approaches=rows, ids=list(designations), body=body,
+                                                  start_tdb_jd=t0, stop_tdb_jd=t1, max_distance_au=limit,
+                                                  uncertainty_note=note or "", catalog_version=version)
+    set_doubles(msg, {"moid_earth_au": found.moid_earth_au, "moid_jupiter_au": found.moid_jupiter_au})
     return msg
 
 

@@ -12,13 +12,14 @@ generator at its next await, so at most the chunk in flight is computed after th
 from __future__ import annotations
 
 import grpc
+import numpy as np
 from google.protobuf import message_factory
 from google.protobuf.message import DecodeError
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
-from . import convert, params
+from . import convert, encounters, params
 from .auth import BearerGuard
 from .errors import InvalidArgument, ServiceError
 from .follow import FollowSession, follow
@@ -68,8 +69,26 @@ class PropagationServicer(propagation_pb2_grpc.PropagationServiceServicer):
     def _states(self, request, model, frame, center) -> bytes:
         ids, indices = self.service.resolve(request.ids)
         times = params.times_jd(request.times_tdb_jd, "times_tdb_jd")
+        if request.include_covariance:  # from SBDB's solutions, fetched on demand (cached)
+            states, cov, status, notes = encounters.state_covariances(self.service, indices, times, model, frame,
+                                                                      center)
+            return convert.state_block_with_covariance(ids, times, states, cov, status, notes, self.service.version)
         states, status = self.service.states(indices, times, model, frame, center)
         return convert.state_block_bytes(ids, times, states, status, self.service.version)
+
+    async def CloseApproaches(self, request, context):
+        return await self.pool.run(self._approaches, request)
+
+    def _approaches(self, request) -> propagation_pb2.CloseApproachesResponse:
+        service = self.service
+        catalog = service.require_catalog()
+        indices = service.resolve(request.ids)[1] if len(request.ids) else np.arange(len(catalog))
+        # proto3 zeros mean "not given": a missing time is an error, a missing limit the default
+        t0, t1, limit = encounters.window(service, request.start_tdb_jd or None, request.stop_tdb_jd or None,
+                                          request.max_distance_au or None)
+        body = request.body or "earth"
+        found, designations, note = encounters.search(service, indices, t0, t1, body, limit, request.uncertainty)
+        return convert.close_approaches(found, designations, body, t0, t1, limit, note, service.version)
 
     async def StreamTrajectory(self, request, context):
         options = convert.options(request.options)

@@ -107,6 +107,35 @@ class ObservationChunk:
 
 
 @dataclasses.dataclass(frozen=True)
+class StateCovariances:
+    """`Client.get_state_covariances`: states and their 1-sigma covariance, from SBDB's solutions."""
+
+    ids: list[str]
+    times: np.ndarray  # (M,) TDB JD
+    states: np.ndarray  # (N, M, 6) au, au/day, in the request's frame and center
+    covariance: np.ndarray  # (N, M, 6, 6) au^2, au^2/day, au^2/day^2; NaN where none is available
+    status: np.ndarray  # (N,) engine status codes
+    notes: list[str]  # (N,) which SBDB solution gave each comet's covariance, or why none
+
+
+@dataclasses.dataclass(frozen=True)
+class CloseApproaches:
+    """`Client.close_approaches`: one entry per approach (arrays of length R), MOIDs per comet."""
+
+    id: list[str]  # (R,) comet of each approach
+    body: list[str]  # (R,)
+    time_tdb_jd: np.ndarray  # (R,) time of minimum distance
+    distance_au: np.ndarray  # (R,)
+    speed_km_s: np.ndarray  # (R,) relative speed
+    time_3sigma_days: np.ndarray  # (R,) NaN without a covariance
+    distance_3sigma_au: np.ndarray  # (R,) NaN without a covariance
+    ids: list[str]  # (N,) the comets searched
+    moid_earth_au: np.ndarray  # (N,)
+    moid_jupiter_au: np.ndarray  # (N,)
+    uncertainty_note: str  # with uncertainty: the SBDB solution used, or why none
+
+
+@dataclasses.dataclass(frozen=True)
 class Clock:
     """What Follow sends: model time `epoch` (TDB JD or ISO) now, running at `rate` days/s."""
 
@@ -214,6 +243,30 @@ class Client:
         block = self._unary(self._prop.GetStates, request, timeout)
         _, _, states, status = convert.state_block_arrays(block)
         return (states, status) if return_status else states
+
+    def get_state_covariances(self, ids: Iterable[str], times, model: str = "kepler", frame: str = "ecliptic",
+                              center: str = "sun", *, timeout: float | None = None) -> StateCovariances:
+        """States with their covariance (GetStates with include_covariance): the server fetches each
+        comet's orbit solution and covariance from SBDB; `notes` says which, or why none."""
+        request = propagation_pb2.GetStatesRequest(ids=list(ids), times_tdb_jd=_times(times),
+                                                   options=_options(model, frame, center), include_covariance=True)
+        block = self._unary(self._prop.GetStates, request, timeout)
+        ids, times, states, status = convert.state_block_arrays(block)
+        covariance = np.asarray(block.covariance, dtype=np.float64).reshape(states.shape[:2] + (6, 6))
+        return StateCovariances(list(ids), times, states, covariance, status, list(block.uncertainty_notes))
+
+    def close_approaches(self, ids: Iterable[str], start, stop, body: str = "earth", max_distance_au: float = 0.2,
+                         *, uncertainty: bool = False, timeout: float | None = None) -> CloseApproaches:
+        """Close approaches of `ids` (empty: the whole catalog) to `body` between start and stop."""
+        t0, t1 = _times([start, stop])
+        request = propagation_pb2.CloseApproachesRequest(ids=list(ids), start_tdb_jd=t0, stop_tdb_jd=t1, body=body,
+                                                         max_distance_au=max_distance_au, uncertainty=uncertainty)
+        r = self._unary(self._prop.CloseApproaches, request, timeout)
+        column = lambda name: np.array([getattr(a, name) for a in r.approaches], dtype=np.float64)  # noqa: E731
+        return CloseApproaches([a.id for a in r.approaches], [a.body for a in r.approaches], column("time_tdb_jd"),
+                               column("distance_au"), column("speed_km_s"), column("time_3sigma_days"),
+                               column("distance_3sigma_au"), list(r.ids), np.asarray(r.moid_earth_au),
+                               np.asarray(r.moid_jupiter_au), r.uncertainty_note)
 
     def stream_trajectory(self, ids: Iterable[str], start, stop, step_days: float, model: str = "kepler",
                           frame: str = "ecliptic", center: str = "sun", *, chunk_size: int = 0,

@@ -10,29 +10,13 @@ or cannot be reached, the answer says so in `uncertainty_note` and the rows carr
 """
 from __future__ import annotations
 
+import numpy as np
 from fastapi import APIRouter, Depends
 
-from ... import params
-from ...errors import InvalidArgument, LimitExceeded
-from ...orbit_solutions import sbdb_covariance
+from ... import encounters, params
 from ..deps import GUARDED, Engine, engine
 
 router = APIRouter(dependencies=GUARDED)
-MAX_AU = 2.0
-
-
-def _window(service, start, stop, max_au):
-    t0, t1 = params.time_jd(start, "start"), params.time_jd(stop, "stop")
-    if not t1 > t0:
-        raise InvalidArgument("stop", "stop must be after start")
-    if t1 - t0 > service.limits.max_span_days:
-        raise LimitExceeded(f"span: {t1 - t0:.0f} days is over the limit of {service.limits.max_span_days:.0f}",
-                            service.limits.max_span_days)
-    limit = params.optional_float(max_au, "max_au")
-    limit = 0.2 if limit is None else limit
-    if not 0 < limit <= MAX_AU:
-        raise InvalidArgument("max_au", f"max_au must be in (0, {MAX_AU}] au, got {limit}")
-    return t0, t1, limit
 
 
 def _answer(found, body, t0, t1, limit, note=None):
@@ -53,18 +37,10 @@ async def comet_approaches(id: str, start: str | None = None, stop: str | None =
     service = eng.service
 
     def work():
-        from encke.engine.approaches import close_approaches
-
         index = service.index_of(id)
-        t0, t1, limit = _window(service, start, stop, max_au)
-        designation = service.summary(index)["id"]
-        elements, covariance, note = service.catalog.elements[index:index + 1], None, None
-        if uncertainty is not None and params.flag(uncertainty, "uncertainty"):
-            covariance, note = sbdb_covariance(designation)
-            if covariance is not None:
-                elements = covariance.elements
-        found = close_approaches(elements, t0, t1, (body,), limit, covariance=covariance,
-                                 designations=[designation], ephemeris=service.ephemeris())
+        t0, t1, limit = encounters.window(service, start, stop, max_au)
+        flag = uncertainty is not None and params.flag(uncertainty, "uncertainty")
+        found, _, note = encounters.search(service, [index], t0, t1, body, limit, flag)
         return _answer(found, body, t0, t1, limit, note)
 
     return await eng.answer(work)
@@ -76,12 +52,9 @@ async def catalog_approaches(start: str | None = None, stop: str | None = None, 
     service = eng.service
 
     def work():
-        from encke.engine.approaches import close_approaches
-
         catalog = service.require_catalog()
-        t0, t1, limit = _window(service, start, stop, max_au)
-        found = close_approaches(catalog.elements, t0, t1, (body,), limit, designations=catalog.designations,
-                                 ephemeris=service.ephemeris())
+        t0, t1, limit = encounters.window(service, start, stop, max_au)
+        found, _, _ = encounters.search(service, np.arange(len(catalog)), t0, t1, body, limit)
         return _answer(found, body, t0, t1, limit)
 
     return await eng.answer(work)

@@ -24,21 +24,21 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x65ncke/v1/common.proto\x12\x08\x65ncke.v1\"v\n\x12PropagationOptions\x12\x1e\n\x05model\x18\x01 \x01(\x0e\x32\x0f.encke.v1.Model\x12\x1e\n\x05\x66rame\x18\x02 \x01(\x0e\x32\x0f.encke.v1.Frame\x12 \n\x06\x63\x65nter\x18\x03 \x01(\x0e\x32\x10.encke.v1.Center\"h\n\nStateBlock\x12\x0b\n\x03ids\x18\x01 \x03(\t\x12\x14\n\x0ctimes_tdb_jd\x18\x02 \x03(\x01\x12\x0e\n\x06states\x18\x03 \x03(\x01\x12\x0e\n\x06status\x18\x04 \x03(\x05\x12\x17\n\x0f\x63\x61talog_version\x18\x05 \x01(\t*A\n\x05Model\x12\x15\n\x11MODEL_UNSPECIFIED\x10\x00\x12\x10\n\x0cMODEL_KEPLER\x10\x01\x12\x0f\n\x0bMODEL_NBODY\x10\x02*B\n\x05\x46rame\x12\x15\n\x11\x46RAME_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x46RAME_ECLIPTIC\x10\x01\x12\x0e\n\nFRAME_ICRF\x10\x02*@\n\x06\x43\x65nter\x12\x16\n\x12\x43\x45NTER_UNSPECIFIED\x10\x00\x12\x0e\n\nCENTER_SUN\x10\x01\x12\x0e\n\nCENTER_SSB\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x65ncke/v1/common.proto\x12\x08\x65ncke.v1\"v\n\x12PropagationOptions\x12\x1e\n\x05model\x18\x01 \x01(\x0e\x32\x0f.encke.v1.Model\x12\x1e\n\x05\x66rame\x18\x02 \x01(\x0e\x32\x0f.encke.v1.Frame\x12 \n\x06\x63\x65nter\x18\x03 \x01(\x0e\x32\x10.encke.v1.Center\"\x97\x01\n\nStateBlock\x12\x0b\n\x03ids\x18\x01 \x03(\t\x12\x14\n\x0ctimes_tdb_jd\x18\x02 \x03(\x01\x12\x0e\n\x06states\x18\x03 \x03(\x01\x12\x0e\n\x06status\x18\x04 \x03(\x05\x12\x17\n\x0f\x63\x61talog_version\x18\x05 \x01(\t\x12\x12\n\ncovariance\x18\x06 \x03(\x01\x12\x19\n\x11uncertainty_notes\x18\x07 \x03(\t*A\n\x05Model\x12\x15\n\x11MODEL_UNSPECIFIED\x10\x00\x12\x10\n\x0cMODEL_KEPLER\x10\x01\x12\x0f\n\x0bMODEL_NBODY\x10\x02*B\n\x05\x46rame\x12\x15\n\x11\x46RAME_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x46RAME_ECLIPTIC\x10\x01\x12\x0e\n\nFRAME_ICRF\x10\x02*@\n\x06\x43\x65nter\x12\x16\n\x12\x43\x45NTER_UNSPECIFIED\x10\x00\x12\x0e\n\nCENTER_SUN\x10\x01\x12\x0e\n\nCENTER_SSB\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'encke.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MODEL']._serialized_start=261
-  _globals['_MODEL']._serialized_end=326
-  _globals['_FRAME']._serialized_start=328
-  _globals['_FRAME']._serialized_end=394
-  _globals['_CENTER']._serialized_start=396
-  _globals['_CENTER']._serialized_end=460
+  _globals['_MODEL']._serialized_start=309
+  _globals['_MODEL']._serialized_end=374
+  _globals['_FRAME']._serialized_start=376
+  _globals['_FRAME']._serialized_end=442
+  _globals['_CENTER']._serialized_start=444
+  _globals['_CENTER']._serialized_end=508
   _globals['_PROPAGATIONOPTIONS']._serialized_start=35
   _globals['_PROPAGATIONOPTIONS']._serialized_end=153
-  _globals['_STATEBLOCK']._serialized_start=155
-  _globals['_STATEBLOCK']._serialized_end=259
+  _globals['_STATEBLOCK']._serialized_start=156
+  _globals['_STATEBLOCK']._serialized_end=307
 # @@protoc_insertion_point(module_scope)

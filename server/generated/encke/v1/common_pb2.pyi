@@ -45,15 +45,19 @@ class PropagationOptions(_message.Message):
     def __init__(self, model: _Optional[_Union[Model, str]] = ..., frame: _Optional[_Union[Frame, str]] = ..., center: _Optional[_Union[Center, str]] = ...) -> None: ...
 
 class StateBlock(_message.Message):
-    __slots__ = ("ids", "times_tdb_jd", "states", "status", "catalog_version")
+    __slots__ = ("ids", "times_tdb_jd", "states", "status", "catalog_version", "covariance", "uncertainty_notes")
     IDS_FIELD_NUMBER: _ClassVar[int]
     TIMES_TDB_JD_FIELD_NUMBER: _ClassVar[int]
     STATES_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CATALOG_VERSION_FIELD_NUMBER: _ClassVar[int]
+    COVARIANCE_FIELD_NUMBER: _ClassVar[int]
+    UNCERTAINTY_NOTES_FIELD_NUMBER: _ClassVar[int]
     ids: _containers.RepeatedScalarFieldContainer[str]
     times_tdb_jd: _containers.RepeatedScalarFieldContainer[float]
     states: _containers.RepeatedScalarFieldContainer[float]
     status: _containers.RepeatedScalarFieldContainer[int]
     catalog_version: str
-    def __init__(self, ids: _Optional[_Iterable[str]] = ..., times_tdb_jd: _Optional[_Iterable[float]] = ..., states: _Optional[_Iterable[float]] = ..., status: _Optional[_Iterable[int]] = ..., catalog_version: _Optional[str] = ...) -> None: ...
+    covariance: _containers.RepeatedScalarFieldContainer[float]
+    uncertainty_notes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, ids: _Optional[_Iterable[str]] = ..., times_tdb_jd: _Optional[_Iterable[float]] = ..., states: _Optional[_Iterable[float]] = ..., status: _Optional[_Iterable[int]] = ..., catalog_version: _Optional[str] = ..., covariance: _Optional[_Iterable[float]] = ..., uncertainty_notes: _Optional[_Iterable[str]] = ...) -> None: ...

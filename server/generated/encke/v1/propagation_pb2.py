@@ -26,33 +26,39 @@ from encke.server.generated.encke.v1 import catalog_pb2 as encke_dot_v1_dot_cata
 from encke.server.generated.encke.v1 import common_pb2 as encke_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x65ncke/v1/propagation.proto\x12\x08\x65ncke.v1\x1a\x16\x65ncke/v1/catalog.proto\x1a\x15\x65ncke/v1/common.proto\"d\n\x10GetStatesRequest\x12\x0b\n\x03ids\x18\x01 \x03(\t\x12\x14\n\x0ctimes_tdb_jd\x18\x02 \x03(\x01\x12-\n\x07options\x18\x03 \x01(\x0b\x32\x1c.encke.v1.PropagationOptions\"\xa7\x01\n\x17StreamTrajectoryRequest\x12\x0b\n\x03ids\x18\x01 \x03(\t\x12\x14\n\x0cstart_tdb_jd\x18\x02 \x01(\x01\x12\x13\n\x0bstop_tdb_jd\x18\x03 \x01(\x01\x12\x11\n\tstep_days\x18\x04 \x01(\x01\x12-\n\x07options\x18\x05 \x01(\x0b\x32\x1c.encke.v1.PropagationOptions\x12\x12\n\nchunk_size\x18\x06 \x01(\x05\"\x9b\x01\n\x17PropagateCatalogRequest\x12\'\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x17.encke.v1.CatalogFilter\x12\x14\n\x0ctimes_tdb_jd\x18\x02 \x03(\x01\x12-\n\x07options\x18\x03 \x01(\x0b\x32\x1c.encke.v1.PropagationOptions\x12\x12\n\nblock_size\x18\x04 \x01(\x05\"c\n\x0c\x43\x61talogBlock\x12\x0e\n\x06offset\x18\x01 \x01(\x05\x12\r\n\x05total\x18\x02 \x01(\x05\x12\x0f\n\x07indices\x18\x03 \x03(\x05\x12#\n\x05\x62lock\x18\x04 \x01(\x0b\x32\x14.encke.v1.StateBlock\"z\n\rFollowRequest\x12\x14\n\x0c\x65poch_tdb_jd\x18\x01 \x01(\x01\x12\x17\n\x0frate_days_per_s\x18\x02 \x01(\x01\x12\x0b\n\x03ids\x18\x03 \x03(\t\x12-\n\x07options\x18\x04 \x01(\x0b\x32\x1c.encke.v1.PropagationOptions\"X\n\x0c\x46ollowUpdate\x12\x14\n\x0c\x65poch_tdb_jd\x18\x01 \x01(\x01\x12#\n\x05\x62lock\x18\x02 \x01(\x0b\x32\x14.encke.v1.StateBlock\x12\r\n\x05\x65rror\x18\x03 \x01(\t\"I\n\tTimeRange\x12\x14\n\x0cstart_tdb_jd\x18\x01 \x01(\x01\x12\x13\n\x0bstop_tdb_jd\x18\x02 \x01(\x01\x12\x11\n\tstep_days\x18\x03 \x01(\x01\":\n\x04Site\x12\x0f\n\x07lon_deg\x18\x01 \x01(\x01\x12\x0f\n\x07lat_deg\x18\x02 \x01(\x01\x12\x10\n\x08height_m\x18\x03 \x01(\x01\"\xda\x01\n\x0eObserveRequest\x12\x0b\n\x03ids\x18\x01 \x03(\t\x12\x14\n\x0ctimes_tdb_jd\x18\x02 \x03(\x01\x12\"\n\x05range\x18\x03 \x01(\x0b\x32\x13.encke.v1.TimeRange\x12\x12\n\x08observer\x18\x04 \x01(\tH\x00\x12\x1e\n\x04site\x18\x05 \x01(\x0b\x32\x0e.encke.v1.SiteH\x00\x12\x1e\n\x05model\x18\x06 \x01(\x0e\x32\x0f.encke.v1.Model\x12\x10\n\x08\x61pparent\x18\x07 \x01(\x08\x12\x12\n\nchunk_size\x18\x08 \x01(\x05\x42\x07\n\x05where\"\xfd\x02\n\x0cObserveChunk\x12\x0b\n\x03ids\x18\x01 \x03(\t\x12\x14\n\x0ctimes_tdb_jd\x18\x02 \x03(\x01\x12\x0e\n\x06ra_deg\x18\x03 \x03(\x01\x12\x0f\n\x07\x64\x65\x63_deg\x18\x04 \x03(\x01\x12\x10\n\x08\x64\x65lta_au\x18\x05 \x03(\x01\x12\x0c\n\x04r_au\x18\x06 \x03(\x01\x12\x11\n\trdot_km_s\x18\x07 \x03(\x01\x12\x13\n\x0b\x64\x65ldot_km_s\x18\x08 \x03(\x01\x12\x16\n\x0e\x65longation_deg\x18\t \x03(\x01\x12\x11\n\tphase_deg\x18\n \x03(\x01\x12\x0c\n\x04tmag\x18\x0b \x03(\x01\x12\x17\n\x0flight_time_days\x18\x0c \x03(\x01\x12\x13\n\x0b\x61zimuth_deg\x18\r \x03(\x01\x12\x15\n\relevation_deg\x18\x0e \x03(\x01\x12\x19\n\x11sun_elevation_deg\x18\x0f \x03(\x01\x12\x0e\n\x06status\x18\x10 \x03(\x05\x12\x10\n\x08observer\x18\x11 \x01(\t\x12\r\n\x05\x66rame\x18\x12 \x01(\t\x12\x17\n\x0f\x63\x61talog_version\x18\x13 \x01(\t2\xf1\x02\n\x12PropagationService\x12=\n\tGetStates\x12\x1a.encke.v1.GetStatesRequest\x1a\x14.encke.v1.StateBlock\x12M\n\x10StreamTrajectory\x12!.encke.v1.StreamTrajectoryRequest\x1a\x14.encke.v1.StateBlock0\x01\x12O\n\x10PropagateCatalog\x12!.encke.v1.PropagateCatalogRequest\x1a\x16.encke.v1.CatalogBlock0\x01\x12=\n\x06\x46ollow\x12\x17.encke.v1.FollowRequest\x1a\x16.encke.v1.FollowUpdate(\x01\x30\x01\x12=\n\x07Observe\x12\x18.encke.v1.ObserveRequest\x1a\x16.encke.v1.ObserveChunk0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x65ncke/v1/propagation.proto\x12\x08\x65ncke.v1\x1a\x16\x65ncke/v1/catalog.proto\x1a\x15\x65ncke/v1/common.proto\"\x80\x01\n\x10GetStatesRequest\x12\x0b\n\x03ids\x18\x01 \x03(\t\x12\x14\n\x0ctimes_tdb_jd\x18\x02 \x03(\x01\x12-\n\x07options\x18\x03 \x01(\x0b\x32\x1c.encke.v1.PropagationOptions\x12\x1a\n\x12include_covariance\x18\x04 \x01(\x08\"\xa7\x01\n\x17StreamTrajectoryRequest\x12\x0b\n\x03ids\x18\x01 \x03(\t\x12\x14\n\x0cstart_tdb_jd\x18\x02 \x01(\x01\x12\x13\n\x0bstop_tdb_jd\x18\x03 \x01(\x01\x12\x11\n\tstep_days\x18\x04 \x01(\x01\x12-\n\x07options\x18\x05 \x01(\x0b\x32\x1c.encke.v1.PropagationOptions\x12\x12\n\nchunk_size\x18\x06 \x01(\x05\"\x9b\x01\n\x17PropagateCatalogRequest\x12\'\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x17.encke.v1.CatalogFilter\x12\x14\n\x0ctimes_tdb_jd\x18\x02 \x03(\x01\x12-\n\x07options\x18\x03 \x01(\x0b\x32\x1c.encke.v1.PropagationOptions\x12\x12\n\nblock_size\x18\x04 \x01(\x05\"c\n\x0c\x43\x61talogBlock\x12\x0e\n\x06offset\x18\x01 \x01(\x05\x12\r\n\x05total\x18\x02 \x01(\x05\x12\x0f\n\x07indices\x18\x03 \x03(\x05\x12#\n\x05\x62lock\x18\x04 \x01(\x0b\x32\x14.encke.v1.StateBlock\"z\n\rFollowRequest\x12\x14\n\x0c\x65poch_tdb_jd\x18\x01 \x01(\x01\x12\x17\n\x0frate_days_per_s\x18\x02 \x01(\x01\x12\x0b\n\x03ids\x18\x03 \x03(\t\x12-\n\x07options\x18\x04 \x01(\x0b\x32\x1c.encke.v1.PropagationOptions\"X\n\x0c\x46ollowUpdate\x12\x14\n\x0c\x65poch_tdb_jd\x18\x01 \x01(\x01\x12#\n\x05\x62lock\x18\x02 \x01(\x0b\x32\x14.encke.v1.StateBlock\x12\r\n\x05\x65rror\x18\x03 \x01(\t\"I\n\tTimeRange\x12\x14\n\x0cstart_tdb_jd\x18\x01 \x01(\x01\x12\x13\n\x0bstop_tdb_jd\x18\x02 \x01(\x01\x12\x11\n\tstep_days\x18\x03 \x01(\x01\":\n\x04Site\x12\x0f\n\x07lon_deg\x18\x01 \x01(\x01\x12\x0f\n\x07lat_deg\x18\x02 \x01(\x01\x12\x10\n\x08height_m\x18\x03 \x01(\x01\"\xda\x01\n\x0eObserveRequest\x12\x0b\n\x03ids\x18\x01 \x03(\t\x12\x14\n\x0ctimes_tdb_jd\x18\x02 \x03(\x01\x12\"\n\x05range\x18\x03 \x01(\x0b\x32\x13.encke.v1.TimeRange\x12\x12\n\x08observer\x18\x04 \x01(\tH\x00\x12\x1e\n\x04site\x18\x05 \x01(\x0b\x32\x0e.encke.v1.SiteH\x00\x12\x1e\n\x05model\x18\x06 \x01(\x0e\x32\x0f.encke.v1.Model\x12\x10\n\x08\x61pparent\x18\x07 \x01(\x08\x12\x12\n\nchunk_size\x18\x08 \x01(\x05\x42\x07\n\x05where\"\xfd\x02\n\x0cObserveChunk\x12\x0b\n\x03ids\x18\x01 \x03(\t\x12\x14\n\x0ctimes_tdb_jd\x18\x02 \x03(\x01\x12\x0e\n\x06ra_deg\x18\x03 \x03(\x01\x12\x0f\n\x07\x64\x65\x63_deg\x18\x04 \x03(\x01\x12\x10\n\x08\x64\x65lta_au\x18\x05 \x03(\x01\x12\x0c\n\x04r_au\x18\x06 \x03(\x01\x12\x11\n\trdot_km_s\x18\x07 \x03(\x01\x12\x13\n\x0b\x64\x65ldot_km_s\x18\x08 \x03(\x01\x12\x16\n\x0e\x65longation_deg\x18\t \x03(\x01\x12\x11\n\tphase_deg\x18\n \x03(\x01\x12\x0c\n\x04tmag\x18\x0b \x03(\x01\x12\x17\n\x0flight_time_days\x18\x0c \x03(\x01\x12\x13\n\x0b\x61zimuth_deg\x18\r \x03(\x01\x12\x15\n\relevation_deg\x18\x0e \x03(\x01\x12\x19\n\x11sun_elevation_deg\x18\x0f \x03(\x01\x12\x0e\n\x06status\x18\x10 \x03(\x05\x12\x10\n\x08observer\x18\x11 \x01(\t\x12\r\n\x05\x66rame\x18\x12 \x01(\t\x12\x17\n\x0f\x63\x61talog_version\x18\x13 \x01(\t\"\x8c\x01\n\x16\x43loseApproachesRequest\x12\x0b\n\x03ids\x18\x01 \x03(\t\x12\x14\n\x0cstart_tdb_jd\x18\x02 \x01(\x01\x12\x13\n\x0bstop_tdb_jd\x18\x03 \x01(\x01\x12\x0c\n\x04\x62ody\x18\x04 \x01(\t\x12\x17\n\x0fmax_distance_au\x18\x05 \x01(\x01\x12\x13\n\x0buncertainty\x18\x06 \x01(\x08\"\x9d\x01\n\rCloseApproach\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04\x62ody\x18\x02 \x01(\t\x12\x13\n\x0btime_tdb_jd\x18\x03 \x01(\x01\x12\x13\n\x0b\x64istance_au\x18\x04 \x01(\x01\x12\x12\n\nspeed_km_s\x18\x05 \x01(\x01\x12\x18\n\x10time_3sigma_days\x18\x06 \x01(\x01\x12\x1a\n\x12\x64istance_3sigma_au\x18\x07 \x01(\x01\"\x88\x02\n\x17\x43loseApproachesResponse\x12+\n\napproaches\x18\x01 \x03(\x0b\x32\x17.encke.v1.CloseApproach\x12\x0b\n\x03ids\x18\x02 \x03(\t\x12\x15\n\rmoid_earth_au\x18\x03 \x03(\x01\x12\x17\n\x0fmoid_jupiter_au\x18\x04 \x03(\x01\x12\x0c\n\x04\x62ody\x18\x05 \x01(\t\x12\x14\n\x0cstart_tdb_jd\x18\x06 \x01(\x01\x12\x13\n\x0bstop_tdb_jd\x18\x07 \x01(\x01\x12\x17\n\x0fmax_distance_au\x18\x08 \x01(\x01\x12\x18\n\x10uncertainty_note\x18\t \x01(\t\x12\x17\n\x0f\x63\x61talog_version\x18\n \x01(\t2\xc9\x03\n\x12PropagationService\x12=\n\tGetStates\x12\x1a.encke.v1.GetStatesRequest\x1a\x14.encke.v1.StateBlock\x12M\n\x10StreamTrajectory\x12!.encke.v1.StreamTrajectoryRequest\x1a\x14.encke.v1.StateBlock0\x01\x12O\n\x10PropagateCatalog\x12!.encke.v1.PropagateCatalogRequest\x1a\x16.encke.v1.CatalogBlock0\x01\x12=\n\x06\x46ollow\x12\x17.encke.v1.FollowRequest\x1a\x16.encke.v1.FollowUpdate(\x01\x30\x01\x12=\n\x07Observe\x12\x18.encke.v1.ObserveRequest\x1a\x16.encke.v1.ObserveChunk0\x01\x12V\n\x0f\x43loseApproaches\x12 .encke.v1.CloseApproachesRequest\x1a!.encke.v1.CloseApproachesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'encke.v1.propagation_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GETSTATESREQUEST']._serialized_start=87
-  _globals['_GETSTATESREQUEST']._serialized_end=187
-  _globals['_STREAMTRAJECTORYREQUEST']._serialized_start=190
-  _globals['_STREAMTRAJECTORYREQUEST']._serialized_end=357
-  _globals['_PROPAGATECATALOGREQUEST']._serialized_start=360
-  _globals['_PROPAGATECATALOGREQUEST']._serialized_end=515
-  _globals['_CATALOGBLOCK']._serialized_start=517
-  _globals['_CATALOGBLOCK']._serialized_end=616
-  _globals['_FOLLOWREQUEST']._serialized_start=618
-  _globals['_FOLLOWREQUEST']._serialized_end=740
-  _globals['_FOLLOWUPDATE']._serialized_start=742
-  _globals['_FOLLOWUPDATE']._serialized_end=830
-  _globals['_TIMERANGE']._serialized_start=832
-  _globals['_TIMERANGE']._serialized_end=905
-  _globals['_SITE']._serialized_start=907
-  _globals['_SITE']._serialized_end=965
-  _globals['_OBSERVEREQUEST']._serialized_start=968
-  _globals['_OBSERVEREQUEST']._serialized_end=1186
-  _globals['_OBSERVECHUNK']._serialized_start=1189
-  _globals['_OBSERVECHUNK']._serialized_end=1570
-  _globals['_PROPAGATIONSERVICE']._serialized_start=1573
-  _globals['_PROPAGATIONSERVICE']._serialized_end=1942
+  _globals['_GETSTATESREQUEST']._serialized_start=88
+  _globals['_GETSTATESREQUEST']._serialized_end=216
+  _globals['_STREAMTRAJECTORYREQUEST']._serialized_start=219
+  _globals['_STREAMTRAJECTORYREQUEST']._serialized_end=386
+  _globals['_PROPAGATECATALOGREQUEST']._serialized_start=389
+  _globals['_PROPAGATECATALOGREQUEST']._serialized_end=544
+  _globals['_CATALOGBLOCK']._serialized_start=546
+  _globals['_CATALOGBLOCK']._serialized_end=645
+  _globals['_FOLLOWREQUEST']._serialized_start=647
+  _globals['_FOLLOWREQUEST']._serialized_end=769
+  _globals['_FOLLOWUPDATE']._serialized_start=771
+  _globals['_FOLLOWUPDATE']._serialized_end=859
+  _globals['_TIMERANGE']._serialized_start=861
+  _globals['_TIMERANGE']._serialized_end=934
+  _globals['_SITE']._serialized_start=936
+  _globals['_SITE']._serialized_end=994
+  _globals['_OBSERVEREQUEST']._serialized_start=997
+  _globals['_OBSERVEREQUEST']._serialized_end=1215
+  _globals['_OBSERVECHUNK']._serialized_start=1218
+  _globals['_OBSERVECHUNK']._serialized_end=1599
+  _globals['_CLOSEAPPROACHESREQUEST']._serialized_start=1602
+  _globals['_CLOSEAPPROACHESREQUEST']._serialized_end=1742
+  _globals['_CLOSEAPPROACH']._serialized_start=1745
+  _globals['_CLOSEAPPROACH']._serialized_end=1902
+  _globals['_CLOSEAPPROACHESRESPONSE']._serialized_start=1905
+  _globals['_CLOSEAPPROACHESRESPONSE']._serialized_end=2169
+  _globals['_PROPAGATIONSERVICE']._serialized_start=2172
+  _globals['_PROPAGATIONSERVICE']._serialized_end=2629
 # @@protoc_insertion_point(module_scope)

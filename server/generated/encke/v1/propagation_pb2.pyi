@@ -9,14 +9,16 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class GetStatesRequest(_message.Message):
-    __slots__ = ("ids", "times_tdb_jd", "options")
+    __slots__ = ("ids", "times_tdb_jd", "options", "include_covariance")
     IDS_FIELD_NUMBER: _ClassVar[int]
     TIMES_TDB_JD_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_COVARIANCE_FIELD_NUMBER: _ClassVar[int]
     ids: _containers.RepeatedScalarFieldContainer[str]
     times_tdb_jd: _containers.RepeatedScalarFieldContainer[float]
     options: _common_pb2.PropagationOptions
-    def __init__(self, ids: _Optional[_Iterable[str]] = ..., times_tdb_jd: _Optional[_Iterable[float]] = ..., options: _Optional[_Union[_common_pb2.PropagationOptions, _Mapping]] = ...) -> None: ...
+    include_covariance: bool
+    def __init__(self, ids: _Optional[_Iterable[str]] = ..., times_tdb_jd: _Optional[_Iterable[float]] = ..., options: _Optional[_Union[_common_pb2.PropagationOptions, _Mapping]] = ..., include_covariance: _Optional[bool] = ...) -> None: ...
 
 class StreamTrajectoryRequest(_message.Message):
     __slots__ = ("ids", "start_tdb_jd", "stop_tdb_jd", "step_days", "options", "chunk_size")
@@ -161,3 +163,61 @@ class ObserveChunk(_message.Message):
     frame: str
     catalog_version: str
     def __init__(self, ids: _Optional[_Iterable[str]] = ..., times_tdb_jd: _Optional[_Iterable[float]] = ..., ra_deg: _Optional[_Iterable[float]] = ..., dec_deg: _Optional[_Iterable[float]] = ..., delta_au: _Optional[_Iterable[float]] = ..., r_au: _Optional[_Iterable[float]] = ..., rdot_km_s: _Optional[_Iterable[float]] = ..., deldot_km_s: _Optional[_Iterable[float]] = ..., elongation_deg: _Optional[_Iterable[float]] = ..., phase_deg: _Optional[_Iterable[float]] = ..., tmag: _Optional[_Iterable[float]] = ..., light_time_days: _Optional[_Iterable[float]] = ..., azimuth_deg: _Optional[_Iterable[float]] = ..., elevation_deg: _Optional[_Iterable[float]] = ..., sun_elevation_deg: _Optional[_Iterable[float]] = ..., status: _Optional[_Iterable[int]] = ..., observer: _Optional[str] = ..., frame: _Optional[str] = ..., catalog_version: _Optional[str] = ...) -> None: ...
+
+class CloseApproachesRequest(_message.Message):
+    __slots__ = ("ids", "start_tdb_jd", "stop_tdb_jd", "body", "max_distance_au", "uncertainty")
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    START_TDB_JD_FIELD_NUMBER: _ClassVar[int]
+    STOP_TDB_JD_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    MAX_DISTANCE_AU_FIELD_NUMBER: _ClassVar[int]
+    UNCERTAINTY_FIELD_NUMBER: _ClassVar[int]
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    start_tdb_jd: float
+    stop_tdb_jd: float
+    body: str
+    max_distance_au: float
+    uncertainty: bool
+    def __init__(self, ids: _Optional[_Iterable[str]] = ..., start_tdb_jd: _Optional[float] = ..., stop_tdb_jd: _Optional[float] = ..., body: _Optional[str] = ..., max_distance_au: _Optional[float] = ..., uncertainty: _Optional[bool] = ...) -> None: ...
+
+class CloseApproach(_message.Message):
+    __slots__ = ("id", "body", "time_tdb_jd", "distance_au", "speed_km_s", "time_3sigma_days", "distance_3sigma_au")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    TIME_TDB_JD_FIELD_NUMBER: _ClassVar[int]
+    DISTANCE_AU_FIELD_NUMBER: _ClassVar[int]
+    SPEED_KM_S_FIELD_NUMBER: _ClassVar[int]
+    TIME_3SIGMA_DAYS_FIELD_NUMBER: _ClassVar[int]
+    DISTANCE_3SIGMA_AU_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    body: str
+    time_tdb_jd: float
+    distance_au: float
+    speed_km_s: float
+    time_3sigma_days: float
+    distance_3sigma_au: float
+    def __init__(self, id: _Optional[str] = ..., body: _Optional[str] = ..., time_tdb_jd: _Optional[float] = ..., distance_au: _Optional[float] = ..., speed_km_s: _Optional[float] = ..., time_3sigma_days: _Optional[float] = ..., distance_3sigma_au: _Optional[float] = ...) -> None: ...
+
+class CloseApproachesResponse(_message.Message):
+    __slots__ = ("approaches", "ids", "moid_earth_au", "moid_jupiter_au", "body", "start_tdb_jd", "stop_tdb_jd", "max_distance_au", "uncertainty_note", "catalog_version")
+    APPROACHES_FIELD_NUMBER: _ClassVar[int]
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    MOID_EARTH_AU_FIELD_NUMBER: _ClassVar[int]
+    MOID_JUPITER_AU_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    START_TDB_JD_FIELD_NUMBER: _ClassVar[int]
+    STOP_TDB_JD_FIELD_NUMBER: _ClassVar[int]
+    MAX_DISTANCE_AU_FIELD_NUMBER: _ClassVar[int]
+    UNCERTAINTY_NOTE_FIELD_NUMBER: _ClassVar[int]
+    CATALOG_VERSION_FIELD_NUMBER: _ClassVar[int]
+    approaches: _containers.RepeatedCompositeFieldContainer[CloseApproach]
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    moid_earth_au: _containers.RepeatedScalarFieldContainer[float]
+    moid_jupiter_au: _containers.RepeatedScalarFieldContainer[float]
+    body: str
+    start_tdb_jd: float
+    stop_tdb_jd: float
+    max_distance_au: float
+    uncertainty_note: str
+    catalog_version: str
+    def __init__(self, approaches: _Optional[_Iterable[_Union[CloseApproach, _Mapping]]] = ..., ids: _Optional[_Iterable[str]] = ..., moid_earth_au: _Optional[_Iterable[float]] = ..., moid_jupiter_au: _Optional[_Iterable[float]] = ..., body: _Optional[str] = ..., start_tdb_jd: _Optional[float] = ..., stop_tdb_jd: _Optional[float] = ..., max_distance_au: _Optional[float] = ..., uncertainty_note: _Optional[str] = ..., catalog_version: _Optional[str] = ...) -> None: ...

@@ -60,6 +60,11 @@ class PropagationServiceStub:
                 request_serializer=encke_dot_v1_dot_propagation__pb2.ObserveRequest.SerializeToString,
                 response_deserializer=encke_dot_v1_dot_propagation__pb2.ObserveChunk.FromString,
                 _registered_method=True)
+        self.CloseApproaches = channel.unary_unary(
+                '/encke.v1.PropagationService/CloseApproaches',
+                request_serializer=encke_dot_v1_dot_propagation__pb2.CloseApproachesRequest.SerializeToString,
+                response_deserializer=encke_dot_v1_dot_propagation__pb2.CloseApproachesResponse.FromString,
+                _registered_method=True)
 
 
 class PropagationServiceServicer:
@@ -105,6 +110,15 @@ class PropagationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CloseApproaches(self, request, context):
+        """Close approaches of comets to one body (the Sun, a planet or the Moon) between two epochs,
+        from the N-body integrator's dense output (engine/approaches.py), with each comet's
+        MOID to the Earth and Jupiter. The numbers are those of encke.close_approaches.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PropagationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -132,6 +146,11 @@ def add_PropagationServiceServicer_to_server(servicer, server):
                     servicer.Observe,
                     request_deserializer=encke_dot_v1_dot_propagation__pb2.ObserveRequest.FromString,
                     response_serializer=encke_dot_v1_dot_propagation__pb2.ObserveChunk.SerializeToString,
+            ),
+            'CloseApproaches': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseApproaches,
+                    request_deserializer=encke_dot_v1_dot_propagation__pb2.CloseApproachesRequest.FromString,
+                    response_serializer=encke_dot_v1_dot_propagation__pb2.CloseApproachesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -269,6 +288,33 @@ class PropagationService:
             '/encke.v1.PropagationService/Observe',
             encke_dot_v1_dot_propagation__pb2.ObserveRequest.SerializeToString,
             encke_dot_v1_dot_propagation__pb2.ObserveChunk.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseApproaches(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/encke.v1.PropagationService/CloseApproaches',
+            encke_dot_v1_dot_propagation__pb2.CloseApproachesRequest.SerializeToString,
+            encke_dot_v1_dot_propagation__pb2.CloseApproachesResponse.FromString,
             options,
             channel_credentials,
             insecure,
