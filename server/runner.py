@@ -148,8 +148,10 @@ async def serve(config: ServeConfig, service: Service | None = None, ready=None)
         await asyncio.wait({load_task, http_task}, return_when=asyncio.FIRST_COMPLETED)
         load_task.cancel()
     stop_warming = threading.Event()
-    warm_task = asyncio.create_task(_warm(service, pool, stop_warming)) if config.warmup else None
-    refresh_task = asyncio.create_task(_keep_current(service)) if refresh and service.catalog_source else None
+    running = not http_task.done()  # a signal during the catalog's parse: no warm-up, no refresh
+    warm_task = asyncio.create_task(_warm(service, pool, stop_warming)) if config.warmup and running else None
+    refresh_task = asyncio.create_task(_keep_current(service)) \
+        if refresh and service.catalog_source and running else None
     try:
         await http_task
     finally:

@@ -29,27 +29,41 @@ def grpc_health(grpc_port: int) -> int:
         return stub.Check(request, timeout=5).status
 
 
-@pytest.mark.slow  # writes and parses a 50 MB catalog: ~10-30 s on 2 loaded cores
-def test_a_large_catalog_is_parsed_behind_bound_ports(shared_data, tmp_path):
-    path = tmp_path / "CometEls-large.txt"
+@pytest.fixture(scope="module")
+def large_catalog(shared_data, tmp_path_factory):
+    path = tmp_path_factory.mktemp("large") / "CometEls-large.txt"
     path.write_text(synthetic_catalog(50 * 2**20, shared_data / "cometels" / "CometEls-2026-01-03.txt"))
     assert path.stat().st_size > BACKGROUND_LOAD_BYTES
-    lines = sum(1 for line in path.read_text().splitlines() if line.strip())
+    return path
+
+
+def serve(path, tmp_path, *extra):
+    """`encke serve --catalog path` on free ports, and its first /api/health answer."""
     port, grpc_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k != "ENCKE_CATALOG"}
     env["ENCKE_CACHE_DIR"] = str(tmp_path / "cache")
     proc = subprocess.Popen([sys.executable, "-m", "encke", "serve", "--port", str(port), "--grpc-port",
-                             str(grpc_port), "--catalog", str(path), "--no-warmup", "--no-refresh"],
+                             str(grpc_port), "--catalog", str(path), *extra],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = None
+    deadline = time.monotonic() + 90
+    while first is None and time.monotonic() < deadline and proc.poll() is None:
+        try:
+            first = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).json()
+        except httpx.TransportError:
+            time.sleep(0.05)
+    if first is None:
+        proc.kill()
+        pytest.fail(f"the server never answered health: {proc.communicate()}")
+    return proc, port, grpc_port, first
+
+
+@pytest.mark.slow  # writes and parses a 50 MB catalog: ~10-30 s on 2 loaded cores
+def test_a_large_catalog_is_parsed_behind_bound_ports(large_catalog, tmp_path):
+    lines = sum(1 for line in large_catalog.read_text().splitlines() if line.strip())
+    proc, port, grpc_port, first = serve(large_catalog, tmp_path, "--no-warmup", "--no-refresh")
+    deadline = time.monotonic() + 90
     try:
-        first = None
-        deadline = time.monotonic() + 90
-        while first is None and time.monotonic() < deadline and proc.poll() is None:
-            try:
-                first = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).json()
-            except httpx.TransportError:
-                time.sleep(0.05)
-        assert first is not None, "the server never answered health"
         # the first answer comes before the parse ends: the ports were bound first
         assert first["status"] == "loading" and first["comets"] == 0, first
         assert grpc_health(grpc_port) == health_pb2.HealthCheckResponse.NOT_SERVING
@@ -69,3 +83,15 @@ def test_a_large_catalog_is_parsed_behind_bound_ports(shared_data, tmp_path):
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert "catalog loading" in out and f"catalog {lines} comets" in out
+
+
+@pytest.mark.slow
+def test_sigterm_while_the_catalog_loads_exits_0_at_once(large_catalog, tmp_path):
+    proc, _, _, first = serve(large_catalog, tmp_path, "--no-refresh")  # with the warm-up
+    assert first["status"] == "loading"
+    proc.send_signal(signal.SIGTERM)
+    t0 = time.monotonic()
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert time.monotonic() - t0 < 20  # the parse is not waited for
+    assert "warm-up" not in out and "Traceback" not in err
