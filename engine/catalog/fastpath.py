@@ -149,7 +149,7 @@ def _joined(pieces: list[np.ndarray], present: list[np.ndarray]) -> np.ndarray:
         rows = np.flatnonzero(layout_of == k)
         kept = [j for j in range(len(present)) if layout >> j & 1]
         packed[rows[:, None], np.arange(len(kept))] = pieces[rows[:, None], kept]
-    return packed.view(f"S{pieces.shape[1]}")[:, 0].astype(f"U{pieces.shape[1]}").astype(object)
+    return _row_strings(packed, packed != 0)
 
 
 def _digits(value: np.ndarray, width: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -221,7 +221,8 @@ def parse_plain_lines(lines: list[str], numbers: list[int]) -> tuple[dict | None
             & (values["e"] >= 0.0) & (values["i"] >= 0.0) & (values["i"] <= 180.0)
             & (~epoch_known | _valid_dates(*epoch)))
     keep = np.flatnonzero(good)
-    packed = _stripped(columns[:12, keep].T)
+    packed = columns[:12, keep].T  # no blank inside a designation of the usual layout: strip = drop blanks
+    packed = _row_strings(packed, packed != ord(" "))
     columns = _columns([text[k] for k in keep.tolist()], designations[keep], kind[keep],
                        {name: v[keep] for name, v in values.items()})
     columns["number"] = number[keep]
@@ -236,12 +237,15 @@ def parse_plain_lines(lines: list[str], numbers: list[int]) -> tuple[dict | None
     return columns, np.asarray(numbers)[slow].tolist()
 
 
-def _stripped(chars: np.ndarray) -> np.ndarray:
-    """(M,) object array of the str of each row of an (M, w) ASCII byte matrix, stripped of
-    blanks (numpy's string functions: no Python code per row)."""
-    width = chars.shape[1]
-    text = np.ascontiguousarray(chars).view(f"S{width}")[:, 0].astype(f"U{width}")
-    return np.strings.strip(text).astype(object)
+def _row_strings(chars: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """(M,) object array: per row of the (M, w) ASCII byte matrix, the str of its `kept` bytes.
+    The kept bytes of all rows, each row ended by a line feed, are decoded once and split: the
+    str objects are made in C, with no Python code per row."""
+    ended = np.concatenate([chars, np.full((len(chars), 1), ord("\n"), dtype=np.uint8)], axis=1)
+    kept = np.concatenate([kept, np.ones((len(chars), 1), dtype=bool)], axis=1)
+    strings = np.empty(len(chars), dtype=object)
+    strings[:] = ended[kept].tobytes().decode("ascii").split("\n")[:-1]
+    return strings
 
 
 def _columns(text: list[str], designations: np.ndarray, kind: np.ndarray, values: dict) -> dict:
