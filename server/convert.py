@@ -138,6 +138,14 @@ def close_approaches(found, designations, body: str, t0: float, t1: float, limit
     return msg
 
 
+def observe_chunk_with_uncertainty(ids, result, sky: dict, notes, version: str = "") -> propagation_pb2.ObserveChunk:
+    """An ObserveChunk with the 3-sigma sky columns ({name: (N, m)}) and N notes."""
+    msg = observe_chunk(ids, result, version)
+    msg.uncertainty_notes.extend(notes)
+    set_doubles(msg, {name: np.ascontiguousarray(array, dtype=np.float64) for name, array in sky.items()})
+    return msg
+
+
 def chunk_size(value: int, field: str) -> int | None:
     """A client's chunk or block size: 0 means the server's default (None); negative is an error."""
     if value < 0:

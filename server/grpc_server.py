@@ -128,8 +128,13 @@ class PropagationServicer(propagation_pb2_grpc.PropagationServiceServicer):
             ids, indices = self.service.resolve(request.ids)
             times = self.service.trajectory_times(*span) if span is not None else \
                 params.times_jd(explicit, "times_tdb_jd")
-            chunks = self.service.observing.chunks(indices, times, observer, model, request.apparent, chunk)
-            return (convert.observe_chunk(ids, result, self.service.version) for result in chunks)
+            observing, version = self.service.observing, self.service.version
+            if request.uncertainty:  # 3-sigma from SBDB's covariances, fetched on demand (cached)
+                parts = observing.uncertainty_chunks(indices, times, observer, model, request.apparent, chunk)
+                return (convert.observe_chunk_with_uncertainty(ids, result, sky, notes, version)
+                        for result, sky, notes in parts)
+            chunks = observing.chunks(indices, times, observer, model, request.apparent, chunk)
+            return (convert.observe_chunk(ids, result, version) for result in chunks)
 
         async for message in self.pool.iterate(await self.pool.run(plan)):
             yield message

@@ -68,18 +68,59 @@ class Observing:
                apparent: bool = False, chunk: int | None = None) -> Iterator:
         """Lazily yields Observations of at most `chunk` epochs each (nothing before it is asked
         for, so a cancelled stream stops within one chunk)."""
+        times, obs, chunk = self._plan(indices, times, observer, chunk, 13)
+        for k in range(0, times.size, chunk):
+            result = self.observe(indices, times[k:k + chunk], obs, model, apparent)
+            self.service.metrics.chunk_computed()
+            yield result
+
+    def uncertainty_chunks(self, indices: np.ndarray, times: np.ndarray, observer, model: str = "kepler",
+                           apparent: bool = False, chunk: int | None = None) -> Iterator:
+        """Like `chunks`, with Horizons' 3-sigma sky quantities: (Observation, {column: (N, m)},
+        notes (N,)). Each comet's SBDB solution is fetched first (cached); comets with a
+        covariance are observed from that solution (as `uncertainty_json`), the others keep the
+        catalog's ephemeris and NaN columns, and their note says why."""
+        from .orbit_solutions import sbdb_covariance
+
+        indices = np.asarray(indices, dtype=np.int64)
+        times, obs, chunk = self._plan(indices, times, observer, chunk, 13 + len(UNCERTAINTY_COLUMNS))
+        solutions = [sbdb_covariance(self.service.summary(int(k))["id"]) for k in indices]
+        notes = [note for _, note in solutions]
+        for k in range(0, times.size, chunk):
+            result, sky = self._observe_solutions(indices, times[k:k + chunk], obs, model, apparent, solutions)
+            self.service.metrics.chunk_computed()
+            yield result, sky, notes
+
+    def _plan(self, indices, times, observer, chunk, doubles_per_sample: int):
+        """(times, Observer, epochs per chunk) of a stream, its limits checked before any work."""
         limits = self.service.limits
-        # an ObserveChunk carries about 13 doubles per comet and epoch
-        chunk = limits.fit_rows(chunk or limits.chunk_samples, len(indices) * 13 * 8)
+        # an ObserveChunk carries about `doubles_per_sample` doubles per comet and epoch
+        chunk = limits.fit_rows(chunk or limits.chunk_samples, len(indices) * doubles_per_sample * 8)
         times = np.asarray(times, dtype=np.float64)
         limits.check_samples(times.size, "times")
         limits.check_stream_work(len(indices), times.size)
         limits.check_object_epochs(len(indices), min(chunk, times.size))
         obs = resolve_observer(observer) if isinstance(observer, (str, tuple, type(None))) else observer
-        for k in range(0, times.size, chunk):
-            result = self.observe(indices, times[k:k + chunk], obs, model, apparent)
-            self.service.metrics.chunk_computed()
-            yield result
+        return times, obs, chunk
+
+    def _observe_solutions(self, indices, times, obs, model, apparent, solutions):
+        """(Observation, {column: (N, m)}): the catalog's ephemeris, each comet with an SBDB
+        solution replaced by that solution's, with its 3-sigma columns (NaN for the others)."""
+        from encke.engine.sky_uncertainty import observe_uncertainty
+
+        catalog = self.service.require_catalog()
+        result = self.observe(indices, times, obs, model, apparent)
+        sky = {name: np.full(result.ra.shape, np.nan) for name in UNCERTAINTY_COLUMNS}
+        rows = {}
+        for j, (solution, _) in enumerate(solutions):
+            if solution is not None:
+                k = slice(indices[j], indices[j] + 1)
+                rows[j], one = observe_uncertainty(solution.elements, times, solution, obs, model=model,
+                                                   ephemeris=self.service.ephemeris(), apparent=bool(apparent),
+                                                   H=catalog.column("H")[k], K=catalog.column("K")[k])
+                for name in UNCERTAINTY_COLUMNS:
+                    sky[name][j] = getattr(one, name)[0]
+        return _replace_rows(result, rows), sky
 
     def ephemeris_json(self, index: int, times: np.ndarray, observer, model: str = "kepler",
                        apparent: bool = False) -> dict:
@@ -134,6 +175,25 @@ class Observing:
                 out[name] = getattr(result, attr)[0]
             out["sun_elevation_deg"] = result.sun_elevation
         return out
+
+
+def _replace_rows(result, rows: dict):
+    """`result` (an Observation of N comets) with comet j's row taken from the one-comet
+    Observation rows[j]."""
+    import dataclasses
+
+    if not rows:
+        return result
+    per_comet = [attr for attr, _ in COLUMNS + SITE_COLUMNS] + ["status"]
+    changes = {}
+    for attr in per_comet:
+        value = getattr(result, attr)
+        if value is not None:
+            value = np.array(value, copy=True)
+            for j, one in rows.items():
+                value[j] = getattr(one, attr)[0]
+            changes[attr] = value
+    return dataclasses.replace(result, **changes)
 
 
 def times_from_query(service, time, start, stop, step) -> np.ndarray:

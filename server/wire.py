@@ -18,9 +18,12 @@ CENTER_ENUM = {"sun": common_pb2.CENTER_SUN, "ssb": common_pb2.CENTER_SSB}
 
 # ObserveChunk's per-(comet, epoch) quantities; the two site fields are filled only for a site.
 SITE_FIELDS = ("azimuth_deg", "elevation_deg")
+# Only with ObserveRequest.uncertainty (then uncertainty_notes is set too)
+SKY_FIELDS = ("ra_3sigma_arcsec", "dec_3sigma_arcsec", "smaa_3sigma_arcsec", "smia_3sigma_arcsec", "theta_deg",
+              "range_3sigma_km")
 OBSERVE_FIELDS = tuple(
     f.name for f in propagation_pb2.ObserveChunk.DESCRIPTOR.fields
-    if f.type == f.TYPE_DOUBLE and f.name not in ("times_tdb_jd", "sun_elevation_deg", *SITE_FIELDS))
+    if f.type == f.TYPE_DOUBLE and f.name not in ("times_tdb_jd", "sun_elevation_deg", *SITE_FIELDS, *SKY_FIELDS))
 
 
 def varint(value: int) -> bytes:
@@ -115,11 +118,15 @@ def follow_update(epoch_jd: float, ids, states: np.ndarray, status: np.ndarray,
 
 def observe_chunk_arrays(msg: propagation_pb2.ObserveChunk) -> dict:
     """{name: array} of an ObserveChunk: times (m,), each quantity (N, m), status (N,), and
-    azimuth_deg, elevation_deg (N, m) and sun_elevation_deg (m,) for a site."""
+    azimuth_deg, elevation_deg (N, m) and sun_elevation_deg (m,) for a site, and with
+    uncertainty the 3-sigma columns (N, m) and uncertainty_notes (N,)."""
     n, m = len(msg.ids), len(msg.times_tdb_jd)
     out = {"ids": list(msg.ids), "times": np.array(msg.times_tdb_jd, dtype=np.float64),
            "status": np.array(msg.status, dtype=np.int32), "observer": msg.observer, "frame": msg.frame}
-    names = OBSERVE_FIELDS + (SITE_FIELDS if len(msg.elevation_deg) else ())
+    names = OBSERVE_FIELDS + (SITE_FIELDS if len(msg.elevation_deg) else ()) + \
+        (SKY_FIELDS if len(msg.uncertainty_notes) else ())
+    if len(msg.uncertainty_notes):
+        out["uncertainty_notes"] = list(msg.uncertainty_notes)
     for name in names:
         out[name] = np.array(getattr(msg, name), dtype=np.float64).reshape(n, m)
     if len(msg.sun_elevation_deg):

@@ -104,6 +104,15 @@ class ObservationChunk:
     azimuth_deg: np.ndarray | None = None
     elevation_deg: np.ndarray | None = None
     sun_elevation_deg: np.ndarray | None = None
+    # observe(uncertainty=True) only: Horizons' 3-sigma quantities (N, m), NaN without a
+    # covariance, and the N notes (which SBDB solution, or why none)
+    ra_3sigma_arcsec: np.ndarray | None = None  # RA * cos(Dec)
+    dec_3sigma_arcsec: np.ndarray | None = None
+    smaa_3sigma_arcsec: np.ndarray | None = None  # ellipse semi-major axis
+    smia_3sigma_arcsec: np.ndarray | None = None  # ellipse semi-minor axis
+    theta_deg: np.ndarray | None = None  # semi-major axis position angle, north through east
+    range_3sigma_km: np.ndarray | None = None
+    uncertainty_notes: list[str] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -299,17 +308,20 @@ class Client:
 
     def observe(self, ids: Iterable[str], times=None, *, start=None, stop=None, step_days: float | None = None,
                 observer: "str | tuple" = "500", model: str = "kepler", apparent: bool = False,
-                chunk_size: int = 0, timeout: float | None = None) -> Stream:
+                uncertainty: bool = False, chunk_size: int = 0, timeout: float | None = None) -> Stream:
         """ObservationChunks of an observer ephemeris, at `times` or from start to stop every step_days.
 
         observer: "500"/"earth" (geocentre), "sun", an MPC code ("G96"), or a site
         (lon_deg, lat_deg[, height_m]) on WGS84. Numbers are the engine's `encke.observe`.
+        uncertainty: add the 3-sigma sky columns from each comet's SBDB covariance (the server
+        fetches it; the comet is then observed from that solution).
         """
         ranged = (start, stop, step_days)
         if (times is None) == all(v is None for v in ranged) or (times is None and None in ranged):
             raise ValueError("observe: give either times, or start, stop and step_days")
         request = propagation_pb2.ObserveRequest(ids=list(ids), apparent=apparent, chunk_size=chunk_size,
-                                                 model=_options(model, "ecliptic", "sun").model)
+                                                 model=_options(model, "ecliptic", "sun").model,
+                                                 uncertainty=uncertainty)
         if times is not None:
             request.times_tdb_jd.extend(_times(times))
         else:

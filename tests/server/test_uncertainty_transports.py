@@ -194,3 +194,30 @@ def test_grpc_close_approaches_client_error(client):
     with pytest.raises(EnckeError) as err:
         client.close_approaches(["249P"], START, START)
     assert err.value.code == grpc.StatusCode.INVALID_ARGUMENT and "stop" in err.value.message
+
+
+def test_grpc_observe_uncertainty_equals_the_engine(live, catalog, client, sbdb_replay):
+    server, answers = sbdb_replay  # knows 67P only: 249P is "not found"
+    t0, t1 = encke.to_tdb_jd("2025-11-01"), encke.to_tdb_jd("2025-11-04")
+    chunks = list(client.observe(["67P", "249P"], start=t0, stop=t1, step_days=1.0, observer="G96",
+                                 uncertainty=True, chunk_size=2, timeout=600))
+    assert [len(c.times) for c in chunks] == [2, 2]
+    times = np.concatenate([c.times for c in chunks])
+    solution = sbdb.parse_response(answers["67P"], "67P")
+    k = catalog.index_of("67P")
+    ref = encke.observe(solution.elements, times, "G96", model="kepler", ephemeris=live.service.ephemeris(),
+                        H=catalog.column("H")[k:k + 1], K=catalog.column("K")[k:k + 1], covariance=solution)
+    for name in COLUMNS:
+        got = np.concatenate([getattr(c, name) for c in chunks], axis=1)
+        np.testing.assert_allclose(got[0], getattr(ref.uncertainty, name)[0], rtol=1e-9, err_msg=name)
+        assert np.all(np.isnan(got[1])), name
+    ra = np.concatenate([c.ra_deg for c in chunks], axis=1)
+    elevation = np.concatenate([c.elevation_deg for c in chunks], axis=1)
+    np.testing.assert_allclose(ra[0], ref.ra[0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(elevation[0], ref.elevation[0], rtol=0, atol=1e-9)
+    plain = list(client.observe(["249P"], start=t0, stop=t1, step_days=1.0, observer="G96", timeout=600))
+    np.testing.assert_array_equal(ra[1], np.concatenate([c.ra_deg for c in plain], axis=1)[0])
+    notes = chunks[0].uncertainty_notes
+    assert solution.orbit_id in notes[0] and "no covariance available" in notes[1]
+    assert server.count("/sbdb.api") == 2  # once per comet, not per chunk
+    assert list(client.observe(["67P"], [t0], timeout=600))[0].ra_3sigma_arcsec is None  # not asked: absent

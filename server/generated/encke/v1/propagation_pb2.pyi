@@ -103,7 +103,7 @@ class Site(_message.Message):
     def __init__(self, lon_deg: _Optional[float] = ..., lat_deg: _Optional[float] = ..., height_m: _Optional[float] = ...) -> None: ...
 
 class ObserveRequest(_message.Message):
-    __slots__ = ("ids", "times_tdb_jd", "range", "observer", "site", "model", "apparent", "chunk_size")
+    __slots__ = ("ids", "times_tdb_jd", "range", "observer", "site", "model", "apparent", "chunk_size", "uncertainty")
     IDS_FIELD_NUMBER: _ClassVar[int]
     TIMES_TDB_JD_FIELD_NUMBER: _ClassVar[int]
     RANGE_FIELD_NUMBER: _ClassVar[int]
@@ -112,6 +112,7 @@ class ObserveRequest(_message.Message):
     MODEL_FIELD_NUMBER: _ClassVar[int]
     APPARENT_FIELD_NUMBER: _ClassVar[int]
     CHUNK_SIZE_FIELD_NUMBER: _ClassVar[int]
+    UNCERTAINTY_FIELD_NUMBER: _ClassVar[int]
     ids: _containers.RepeatedScalarFieldContainer[str]
     times_tdb_jd: _containers.RepeatedScalarFieldContainer[float]
     range: TimeRange
@@ -120,10 +121,11 @@ class ObserveRequest(_message.Message):
     model: _common_pb2.Model
     apparent: bool
     chunk_size: int
-    def __init__(self, ids: _Optional[_Iterable[str]] = ..., times_tdb_jd: _Optional[_Iterable[float]] = ..., range: _Optional[_Union[TimeRange, _Mapping]] = ..., observer: _Optional[str] = ..., site: _Optional[_Union[Site, _Mapping]] = ..., model: _Optional[_Union[_common_pb2.Model, str]] = ..., apparent: _Optional[bool] = ..., chunk_size: _Optional[int] = ...) -> None: ...
+    uncertainty: bool
+    def __init__(self, ids: _Optional[_Iterable[str]] = ..., times_tdb_jd: _Optional[_Iterable[float]] = ..., range: _Optional[_Union[TimeRange, _Mapping]] = ..., observer: _Optional[str] = ..., site: _Optional[_Union[Site, _Mapping]] = ..., model: _Optional[_Union[_common_pb2.Model, str]] = ..., apparent: _Optional[bool] = ..., chunk_size: _Optional[int] = ..., uncertainty: _Optional[bool] = ...) -> None: ...
 
 class ObserveChunk(_message.Message):
-    __slots__ = ("ids", "times_tdb_jd", "ra_deg", "dec_deg", "delta_au", "r_au", "rdot_km_s", "deldot_km_s", "elongation_deg", "phase_deg", "tmag", "light_time_days", "azimuth_deg", "elevation_deg", "sun_elevation_deg", "status", "observer", "frame", "catalog_version")
+    __slots__ = ("ids", "times_tdb_jd", "ra_deg", "dec_deg", "delta_au", "r_au", "rdot_km_s", "deldot_km_s", "elongation_deg", "phase_deg", "tmag", "light_time_days", "azimuth_deg", "elevation_deg", "sun_elevation_deg", "status", "observer", "frame", "catalog_version", "ra_3sigma_arcsec", "dec_3sigma_arcsec", "smaa_3sigma_arcsec", "smia_3sigma_arcsec", "theta_deg", "range_3sigma_km", "uncertainty_notes")
     IDS_FIELD_NUMBER: _ClassVar[int]
     TIMES_TDB_JD_FIELD_NUMBER: _ClassVar[int]
     RA_DEG_FIELD_NUMBER: _ClassVar[int]
@@ -143,6 +145,13 @@ class ObserveChunk(_message.Message):
     OBSERVER_FIELD_NUMBER: _ClassVar[int]
     FRAME_FIELD_NUMBER: _ClassVar[int]
     CATALOG_VERSION_FIELD_NUMBER: _ClassVar[int]
+    RA_3SIGMA_ARCSEC_FIELD_NUMBER: _ClassVar[int]
+    DEC_3SIGMA_ARCSEC_FIELD_NUMBER: _ClassVar[int]
+    SMAA_3SIGMA_ARCSEC_FIELD_NUMBER: _ClassVar[int]
+    SMIA_3SIGMA_ARCSEC_FIELD_NUMBER: _ClassVar[int]
+    THETA_DEG_FIELD_NUMBER: _ClassVar[int]
+    RANGE_3SIGMA_KM_FIELD_NUMBER: _ClassVar[int]
+    UNCERTAINTY_NOTES_FIELD_NUMBER: _ClassVar[int]
     ids: _containers.RepeatedScalarFieldContainer[str]
     times_tdb_jd: _containers.RepeatedScalarFieldContainer[float]
     ra_deg: _containers.RepeatedScalarFieldContainer[float]
@@ -162,7 +171,14 @@ class ObserveChunk(_message.Message):
     observer: str
     frame: str
     catalog_version: str
-    def __init__(self, ids: _Optional[_Iterable[str]] = ..., times_tdb_jd: _Optional[_Iterable[float]] = ..., ra_deg: _Optional[_Iterable[float]] = ..., dec_deg: _Optional[_Iterable[float]] = ..., delta_au: _Optional[_Iterable[float]] = ..., r_au: _Optional[_Iterable[float]] = ..., rdot_km_s: _Optional[_Iterable[float]] = ..., deldot_km_s: _Optional[_Iterable[float]] = ..., elongation_deg: _Optional[_Iterable[float]] = ..., phase_deg: _Optional[_Iterable[float]] = ..., tmag: _Optional[_Iterable[float]] = ..., light_time_days: _Optional[_Iterable[float]] = ..., azimuth_deg: _Optional[_Iterable[float]] = ..., elevation_deg: _Optional[_Iterable[float]] = ..., sun_elevation_deg: _Optional[_Iterable[float]] = ..., status: _Optional[_Iterable[int]] = ..., observer: _Optional[str] = ..., frame: _Optional[str] = ..., catalog_version: _Optional[str] = ...) -> None: ...
+    ra_3sigma_arcsec: _containers.RepeatedScalarFieldContainer[float]
+    dec_3sigma_arcsec: _containers.RepeatedScalarFieldContainer[float]
+    smaa_3sigma_arcsec: _containers.RepeatedScalarFieldContainer[float]
+    smia_3sigma_arcsec: _containers.RepeatedScalarFieldContainer[float]
+    theta_deg: _containers.RepeatedScalarFieldContainer[float]
+    range_3sigma_km: _containers.RepeatedScalarFieldContainer[float]
+    uncertainty_notes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, ids: _Optional[_Iterable[str]] = ..., times_tdb_jd: _Optional[_Iterable[float]] = ..., ra_deg: _Optional[_Iterable[float]] = ..., dec_deg: _Optional[_Iterable[float]] = ..., delta_au: _Optional[_Iterable[float]] = ..., r_au: _Optional[_Iterable[float]] = ..., rdot_km_s: _Optional[_Iterable[float]] = ..., deldot_km_s: _Optional[_Iterable[float]] = ..., elongation_deg: _Optional[_Iterable[float]] = ..., phase_deg: _Optional[_Iterable[float]] = ..., tmag: _Optional[_Iterable[float]] = ..., light_time_days: _Optional[_Iterable[float]] = ..., azimuth_deg: _Optional[_Iterable[float]] = ..., elevation_deg: _Optional[_Iterable[float]] = ..., sun_elevation_deg: _Optional[_Iterable[float]] = ..., status: _Optional[_Iterable[int]] = ..., observer: _Optional[str] = ..., frame: _Optional[str] = ..., catalog_version: _Optional[str] = ..., ra_3sigma_arcsec: _Optional[_Iterable[float]] = ..., dec_3sigma_arcsec: _Optional[_Iterable[float]] = ..., smaa_3sigma_arcsec: _Optional[_Iterable[float]] = ..., smia_3sigma_arcsec: _Optional[_Iterable[float]] = ..., theta_deg: _Optional[_Iterable[float]] = ..., range_3sigma_km: _Optional[_Iterable[float]] = ..., uncertainty_notes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CloseApproachesRequest(_message.Message):
     __slots__ = ("ids", "start_tdb_jd", "stop_tdb_jd", "body", "max_distance_au", "uncertainty")
