@@ -284,6 +284,8 @@ def _merge_rows(first: dict | None, second: dict) -> dict:
     """The rows of two column sets in one, in file (line number) order."""
     if first is None:
         return second
+    if len(second["line_number"]) == 0:  # the usual case: every line read column-wise, already in order
+        return first
     order = np.argsort(np.concatenate([first["line_number"], second["line_number"]]), kind="stable")
     return {name: np.concatenate([first[name], second[name]])[order] for name in second}
 
@@ -291,7 +293,7 @@ def _merge_rows(first: dict | None, second: dict) -> dict:
 def _drop_duplicates(rows: dict) -> tuple[dict, list[tuple[int, str]]]:
     """Rows without the later repeats of a designation, and a rejection for each repeat."""
     rejected: list[tuple[int, str]] = []
-    if len(set(rows["designation"])) == len(rows["designation"]):
+    if len(set(rows["designation"].tolist())) == len(rows["designation"]):
         return rows, rejected
     first_line: dict[str, int] = {}
     keep = np.ones(len(rows["line_number"]), dtype=bool)
