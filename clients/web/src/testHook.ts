@@ -4,7 +4,7 @@
  *   selected          the selected comet's designation (canonical id), or null
  *   selectedPosition  [x, y, z] au, heliocentric ecliptic J2000, as last received from the server
  * and a few extras: selectedPositionEpoch and infoEpoch (TDB JD of that position / of the
- * info panel's state), catalogCount, ready (catalog positions shown), orbitsLoaded, planetsLoaded, playing, rate (days/s),
+ * info panel's state), catalogCount, catalogIds, ready (catalog positions shown), orbitsLoaded, planetsLoaded, planetsEpoch (TDB JD of the newest planet positions), playing, rate (days/s),
  * camera ([px, py, pz, tx, ty, tz] au),
  * screenPositionOf(id) (client pixel coordinates of a catalog comet's point, or null),
  * and timings (ms; performance.now() scale, so from navigation start):
@@ -31,9 +31,11 @@ export function installTestHook(viewer: Viewer): void {
     get selectedPositionEpoch(): number | null { return viewer.selection.received ? viewer.selection.receivedJd : null; },
     get infoEpoch(): number | null { return Number.isFinite(viewer.selection.infoJd) ? viewer.selection.infoJd : null; },
     get catalogCount(): number { return viewer.summaries.length; },
+    get catalogIds(): string[] { return viewer.summaries.map((s) => s.id); },
     get ready(): boolean { return viewer.comets?.loaded ?? false; },
     get orbitsLoaded(): boolean { return viewer.comets?.orbitsLoaded ?? false; },
     get planetsLoaded(): boolean { return viewer.planetsLoaded; },
+    get planetsEpoch(): number | null { const t = viewer.planetsEpoch; return Number.isFinite(t) ? t : null; },
     get playing(): boolean { return viewer.clock.playing; },
     get rate(): number { return viewer.clock.signedRate; },
     /** [px, py, pz, tx, ty, tz]: camera position and orbit target, au heliocentric ecliptic. */

@@ -235,6 +235,11 @@ export class Viewer {
     return this.planets.loaded;
   }
 
+  /** TDB Julian date of the newest planet positions received (NaN before any). */
+  get planetsEpoch(): number {
+    return this.planets.sampleJd;
+  }
+
   get currentEpoch(): number {
     return this.epoch;
   }

@@ -35,6 +35,11 @@ export class PlanetLayer {
     return this.dots !== null;
   }
 
+  /** TDB Julian date of the newest planet positions received (NaN before any). */
+  get sampleJd(): number {
+    return this.tB;
+  }
+
   /** Position of a planet as shown now (au), or null. */
   positionOf(name: string): [number, number, number] | null {
     const k = this.names.indexOf(name);
