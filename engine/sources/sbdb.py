@@ -200,42 +200,10 @@ def parse_response(raw: dict, designation: str = "", url: str = "") -> SbdbResul
     if orbit.get("equinox") not in (None, "J2000"):
         raise SbdbFormatError(f"SBDB orbit for {asked!r} has equinox {orbit['equinox']!r}, expected J2000", asked)
 
-    entries = {entry.get("name"): entry for entry in orbit.get("elements") or [] if isinstance(entry, dict)}
-    values, sigmas = {}, {}
-    for name, (field, unit, factor) in _ELEMENTS.items():
-        entry = entries.get(name)
-        if entry is None:
-            raise SbdbFormatError(f"SBDB orbit for {asked!r} lacks the element {name!r}", asked)
-        _check_unit(entry, unit, f"orbit.elements.{name}", asked)
-        values[field] = _number(entry.get("value"), f"orbit.elements.{name}.value", asked) * factor
-        sigmas[field] = _optional_number(entry.get("sigma"), f"orbit.elements.{name}.sigma", asked) * factor
-    epoch = _number(orbit.get("epoch"), "orbit.epoch", asked)
-    period = entries.get("per", {}).get("value")
-    period_d = _optional_number(period, "orbit.elements.per.value", asked)
-
-    notes = []
-    sigmas.update({name: 0.0 for name in _NONGRAV})  # absent: fixed at zero, not estimated
-    for entry in orbit.get("model_pars") or []:
-        name = entry.get("name")
-        if name in _NONGRAV:
-            _check_unit(entry, _NONGRAV[name], f"orbit.model_pars.{name}", asked)
-            values[name] = _number(entry.get("value"), f"orbit.model_pars.{name}.value", asked)
-            sigmas[name] = _optional_number(entry.get("sigma"), f"orbit.model_pars.{name}.sigma", asked)
-        else:
-            notes.append(_ignored_note(entry))
-    if any(name in values for name in ("A1", "A2", "A3")):
-        notes.append("non-gravitational accelerations use the standard water-ice g(r) of Marsden et al. (1973)")
-
-    phys = {p.get("name"): p.get("value") for p in raw.get("phys_par") or [] if isinstance(p, dict)}
-    M1 = _optional_number(phys.get("M1"), "phys_par.M1", asked)
-    K1 = _optional_number(phys.get("K1"), "phys_par.K1", asked)
-    if "M1" in phys:
-        H, K = M1, K1 / 2.5  # Horizons' K1 multiplies log10 r; the MPC's K is K1 / 2.5
-    else:
-        H = _optional_number(phys.get("H"), "phys_par.H", asked)  # asteroids: H (and G)
-        K = math.nan
-
-    elements = CometaryElements(epoch=epoch, **values)
+    values, sigmas, period_d = _orbit_elements(orbit, asked)
+    notes = _nongrav_parameters(orbit, asked, values, sigmas)
+    H, K, M1, K1 = _magnitude_law(raw, asked)
+    elements = CometaryElements(epoch=_number(orbit.get("epoch"), "orbit.epoch", asked), **values)
     from .sbdb_covariance import parse_covariance  # here: it imports this package's covariance module
 
     covariance, cov_note = parse_covariance(orbit)
@@ -257,6 +225,48 @@ def parse_response(raw: dict, designation: str = "", url: str = "") -> SbdbResul
         raw=raw,
         covariance=covariance,
     )
+
+
+def _orbit_elements(orbit: dict, asked: str) -> tuple[dict, dict, float]:
+    """The six elements and their sigmas in encke's units, and the period (days; NaN if open)."""
+    entries = {entry.get("name"): entry for entry in orbit.get("elements") or [] if isinstance(entry, dict)}
+    values, sigmas = {}, {}
+    for name, (field, unit, factor) in _ELEMENTS.items():
+        entry = entries.get(name)
+        if entry is None:
+            raise SbdbFormatError(f"SBDB orbit for {asked!r} lacks the element {name!r}", asked)
+        _check_unit(entry, unit, f"orbit.elements.{name}", asked)
+        values[field] = _number(entry.get("value"), f"orbit.elements.{name}.value", asked) * factor
+        sigmas[field] = _optional_number(entry.get("sigma"), f"orbit.elements.{name}.sigma", asked) * factor
+    period = entries.get("per", {}).get("value")
+    return values, sigmas, _optional_number(period, "orbit.elements.per.value", asked)
+
+
+def _nongrav_parameters(orbit: dict, asked: str, values: dict, sigmas: dict) -> list[str]:
+    """Add A1..DT (and their sigmas) to values/sigmas; notes on the model and what was ignored."""
+    notes = []
+    sigmas.update({name: 0.0 for name in _NONGRAV})  # absent: fixed at zero, not estimated
+    for entry in orbit.get("model_pars") or []:
+        name = entry.get("name")
+        if name in _NONGRAV:
+            _check_unit(entry, _NONGRAV[name], f"orbit.model_pars.{name}", asked)
+            values[name] = _number(entry.get("value"), f"orbit.model_pars.{name}.value", asked)
+            sigmas[name] = _optional_number(entry.get("sigma"), f"orbit.model_pars.{name}.sigma", asked)
+        else:
+            notes.append(_ignored_note(entry))
+    if any(name in values for name in ("A1", "A2", "A3")):
+        notes.append("non-gravitational accelerations use the standard water-ice g(r) of Marsden et al. (1973)")
+    return notes
+
+
+def _magnitude_law(raw: dict, asked: str) -> tuple[float, float, float, float]:
+    """(H, K, M1, K1): the comet's total-magnitude law, or an asteroid's H (K NaN)."""
+    phys = {p.get("name"): p.get("value") for p in raw.get("phys_par") or [] if isinstance(p, dict)}
+    M1 = _optional_number(phys.get("M1"), "phys_par.M1", asked)
+    K1 = _optional_number(phys.get("K1"), "phys_par.K1", asked)
+    if "M1" in phys:
+        return M1, K1 / 2.5, M1, K1  # Horizons' K1 multiplies log10 r; the MPC's K is K1 / 2.5
+    return _optional_number(phys.get("H"), "phys_par.H", asked), math.nan, M1, K1  # asteroids: H (and G)
 
 
 def clear_cache(cache_dir: str | os.PathLike | None = None, *, disk: bool = False) -> None:
