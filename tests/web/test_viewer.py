@@ -150,6 +150,38 @@ def test_halley_near_the_sun_in_february_1986(page, live_server, artifacts):
     save_view(page, artifacts, "halley-1986-02-09")
 
 
+def test_halleys_2061_return_has_planets_and_a_filled_panel(page, live_server, artifacts):
+    """At Halley's 2061 perihelion (two-body, 2061-07-28), beyond DE421's 2053, the server's DE440
+    still gives the planets, and every field of the panel is filled: none is left as a dash."""
+    import warnings
+
+    from astropy.time import Time
+    from erfa import ErfaWarning
+
+    open_viewer(page, live_server.url)
+    select_via_search(page, "Halley", "1P")
+    date = page.get_by_test_id("date-input")
+    date.fill("2061-07-28")
+    date.press("Enter")
+    with warnings.catch_warnings():  # no leap-second table reaches 2061: ERFA calls the year dubious
+        warnings.simplefilter("ignore", ErfaWarning)
+        expected = Time("2061-07-28 00:00:00", scale="utc").tdb.jd
+    wait_until(lambda: abs(hook(page, "epoch") - expected) < 1e-6, what="epoch 2061-07-28")
+    page.wait_for_function("() => window.encke.infoEpoch === window.encke.epoch", timeout=90_000)
+    page.wait_for_function("() => window.encke.observeEpoch === window.encke.epoch", timeout=90_000)
+    wait_until(lambda: abs((hook(page, "planetsEpoch") or 0) - expected) < 2.0, what="planets at 2061-07-28")
+    page.wait_for_function("() => window.encke.nextPerihelion !== null && !window.encke.busy", timeout=90_000)
+    assert page.get_by_test_id("error-banner").is_hidden()
+    keys = ["q", "e", "i", "node", "argp", "tp", "period", "next-perihelion", "r-sun", "r-earth", "speed",
+            "ra", "dec", "elongation", "phase", "tmag"]
+    shown = {key: page.get_by_test_id(f"info-{key}").text_content().strip() for key in keys}
+    empty = [key for key, text in shown.items() if text in ("", "\u2014", "-", "unavailable")]
+    assert not empty, f"panel fields left empty at 2061-07-28: {empty} ({shown})"
+    assert float(shown["r-sun"]) < 1.5  # near the Sun: this is the 2061 return
+    assert shown["next-perihelion"].startswith("2061")
+    save_view(page, artifacts, "halley-2061-07-28")
+
+
 def test_observing_panel_matches_engine_observe(page, live_server, catalog, artifacts):
     """RA/Dec, elongation and magnitude from the geocentre (observer 500) as encke.observe gives
     them at the page's epoch, to the panel's rounding (0.1 s of RA, 1 arcsec, 0.1 deg, 0.1 mag)."""
