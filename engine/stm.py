@@ -6,10 +6,9 @@ Two-body: forward-mode automatic differentiation (jax.jacfwd) of the universal-v
 N-body: central differences of the production integrator (engine/nbody.py), all clones in one
 batch, each parameter stepped by its own 1-sigma (from the covariance being propagated; floors
 below keep the step far above the integrator's metre-level noise). Why not forward-mode
-autodiff through the IAS15 loop: it was tried (jax.jvp of ias15.advance, ten tangents,
-vmapped). Compiling that program took ~3 minutes on the 2-core CPU, one comet then ran 5 s
-against 0.02 s, and the tangents disagreed with differences: the loop's predictor-corrector
-and step control do not carry tangents that mean anything. Differences of the very
+autodiff through the IAS15 loop: the loop's adaptive step control and predictor-corrector
+stopping rule do not carry tangents that mean anything, and the tangent program compiles far
+more slowly (the trial and its timings are in docs/performance.md). Differences of the very
 propagator whose states are reported are exact to O(sigma^2) in the linear regime, need no
 second force model, and their cost is that of 2 K + 1 clones, K the parameters that have a
 variance (12 for gravity only, up to 20 with A1..DT).

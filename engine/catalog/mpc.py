@@ -204,7 +204,8 @@ def tt_to_tdb_jd(jd1: np.ndarray, jd2: np.ndarray) -> np.ndarray:
     so its diurnal terms vanish), evaluated at 0h TT of each day concerned and the day after,
     and interpolated linearly: the series is smooth (its largest term 1.66 ms over a year), so
     this is within 0.1 microseconds of evaluating it at every date, and costs one evaluation
-    per distinct day instead of one per date (~50 us each: the whole cost of a large file).
+    per distinct day instead of one per date (that evaluation dominated the cost of a large file;
+    figures in docs/performance.md).
     """
     import erfa
 
