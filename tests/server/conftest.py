@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
+
+from pathlib import Path
 
 import pytest
 
@@ -127,3 +131,18 @@ def start_server():
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def rs():
+    """tests/engine/sources/replay_server.py, the real HTTP server replaying recorded MPC and SBDB
+    answers. Loaded by path: --import-mode=importlib puts no test folder on sys.path; the name is the
+    one tests/engine/sources/conftest.py uses, so both get the same module."""
+    name = "encke_tests_replay_server"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parents[1] / "engine" / "sources" / "replay_server.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # before exec, so dataclasses can find their module
+        spec.loader.exec_module(module)
+    return sys.modules[name]

@@ -4,14 +4,12 @@ end to end: the shipped snapshot at once, the MPC's file swapped in when it arri
 import asyncio
 import dataclasses
 import datetime as dt
-import importlib.util
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -21,18 +19,8 @@ from encke.engine.catalog.default import choose_catalog, snapshot
 from encke.server.catalog_refresh import keep_current, refresh_once
 from encke.server.service import Service
 
-_REPLAY = Path(__file__).resolve().parents[1] / "engine" / "sources" / "replay_server.py"
 
 
-@pytest.fixture(scope="module")
-def rs():
-    name = "encke_tests_replay_server"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, _REPLAY)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # before exec, so dataclasses can find their module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 @pytest.fixture

@@ -8,10 +8,7 @@
   encke.propagate_covariance and encke.close_approaches; bad requests are INVALID_ARGUMENT
   naming the field."""
 import copy
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import grpc
 import httpx
@@ -23,22 +20,12 @@ from encke.client import Client, EnckeError
 from encke.engine.sources import sbdb
 from encke.server.generated.encke.v1 import propagation_pb2, propagation_pb2_grpc
 
-_REPLAY = Path(__file__).resolve().parents[1] / "engine" / "sources" / "replay_server.py"
 COLUMNS = ("ra_3sigma_arcsec", "dec_3sigma_arcsec", "smaa_3sigma_arcsec", "smia_3sigma_arcsec", "theta_deg",
            "range_3sigma_km")
 START, STOP = "2029-06-01", "2030-06-01"  # 249P passes the Earth at 0.057 au in 2029-11
 QUERY = {"start": "2025-11-01", "stop": "2025-11-03", "step": "1d", "uncertainty": "true"}
 
 
-@pytest.fixture(scope="module")
-def rs():
-    name = "encke_tests_replay_server"  # loaded by path: --import-mode=importlib puts no test folder on sys.path
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, _REPLAY)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # before exec, so dataclasses can find their module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 @pytest.fixture
