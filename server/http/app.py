@@ -26,14 +26,14 @@ from ..pool import EnginePool
 from ..service import Service
 from .deps import Engine, client_host
 from .responses import NanSafeJSON
-from .routes import approaches, catalog, observe, ops, passages, planets, propagation, static, websocket
+from .routes import approaches, catalog, clones, observe, ops, passages, planets, propagation, static, websocket
 
 _log = logging.getLogger("encke.server.http")
 DESCRIPTION = ("Comet positions from the MPC catalog: two-body or N-body, TDB Julian dates, au and au/day, "
                "heliocentric ecliptic J2000 unless frame/center say otherwise.")
 # order matters: /api/comets/{id}/... before /api/comets/{id}, and the viewer's catch-all last
 ROUTERS = (ops.health_router, ops.metrics_router, catalog.router, propagation.router, observe.router,
-           passages.router, approaches.router, catalog.details, planets.router, websocket.router, static.router)
+           passages.router, approaches.router, clones.router, catalog.details, planets.router, websocket.router, static.router)
 
 
 def create_app(service: Service, *, token: str | None = None, rate_limiter: RateLimiter | None = None,
