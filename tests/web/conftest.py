@@ -6,6 +6,8 @@ The server is a real subprocess on free ports, serving the built viewer from ser
 """
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import re
 import shutil
@@ -41,7 +43,7 @@ def free_port() -> int:
 class LiveServer:
     """An `encke serve` subprocess; `url` is its HTTP base."""
 
-    def __init__(self, catalog: Path | None, cache_dir: Path, log_path: Path):
+    def __init__(self, catalog: Path | None, cache_dir: Path, log_path: Path, env: dict | None = None):
         self.port, grpc_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -50,8 +52,10 @@ class LiveServer:
                 "--grpc-port", str(grpc_port), "--log-level", "warning"]
         if catalog is not None:
             args += ["--catalog", str(catalog)]
+        extra = env or {}
         env = {k: v for k, v in os.environ.items() if k != "ENCKE_CATALOG"}
         env["ENCKE_CACHE_DIR"] = str(cache_dir)  # never the user's cached MPC download
+        env.update(extra)
         self._log = open(log_path, "wb")
         self.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
 
@@ -91,14 +95,56 @@ def viewer_catalog(shared_data) -> Path:
     return path
 
 
+def _replay_module():
+    """tests/engine/sources/replay_server.py (a real HTTP server replaying recorded answers),
+    loaded by path under the name tests/engine/sources/conftest.py and tests/server use."""
+    name = "encke_tests_replay_server"
+    if name not in sys.modules:
+        path = ROOT / "tests" / "engine" / "sources" / "replay_server.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # before exec, so dataclasses can find their module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
 @pytest.fixture(scope="session")
-def live_server(viewer_catalog, tmp_path_factory):
-    """`encke serve` with the shared catalog and the built viewer, warmed up (JIT compiled)."""
+def sbdb_answers(shared_data) -> dict:
+    """The recorded SBDB answers of ../shared/data/sbdb by designation ("67P", "C/2014 UN271")."""
+    answers = {}
+    for path in sorted((shared_data / "sbdb").glob("sbdb-*.json")):
+        designation = path.stem[len("sbdb-"):].replace("_", "/", 1).replace("_", " ")
+        answers[designation] = json.loads(path.read_text())
+    return answers
+
+
+@pytest.fixture(scope="session")
+def sbdb_replay(sbdb_answers):
+    """A real HTTP server on 127.0.0.1 answering SBDB queries with the recorded answers; any other
+    comet is "not found" (404), as SBDB answers an unknown object. The live server asks it."""
+    rs = _replay_module()
+
+    def handle(request):
+        found = sbdb_answers.get(request.query.get("sstr"))
+        if found is None:
+            return rs.json_reply({"message": "specified object was not found"}, status=404)
+        return rs.json_reply(found)
+
+    with rs.ReplayServer() as server:
+        server.route("/sbdb.api", handle)
+        yield server
+
+
+@pytest.fixture(scope="session")
+def live_server(viewer_catalog, sbdb_replay, tmp_path_factory):
+    """`encke serve` with the shared catalog and the built viewer, warmed up (JIT compiled); its
+    SBDB look-ups go to the replay server."""
     if not STATIC_INDEX.is_file():
         pytest.fail(f"{STATIC_INDEX} is missing: build the viewer first with "
                     "`cd clients/web && npm ci && npm run build` (make test does this)")
     tmp = tmp_path_factory.mktemp("viewer-server")
-    server = LiveServer(viewer_catalog, tmp / "cache", tmp / "server.log")
+    server = LiveServer(viewer_catalog, tmp / "cache", tmp / "server.log",
+                        env={"ENCKE_SBDB_URL": sbdb_replay.url("/sbdb.api")})
     try:
         server.wait_healthy()
         # Compile the engine's kernels before the browser's short timeouts start counting.

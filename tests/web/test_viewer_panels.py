@@ -320,10 +320,10 @@ def test_phone_layout_touch(browser, live_server, artifacts):
         page.wait_for_function(f"() => window.encke.selected === {A3!r}")
         page.get_by_test_id("info-panel").wait_for(state="visible")
         time.sleep(0.5)
-        boxes = page.evaluate("""() => ['.brand', '.search-panel', '.settings', '.info-panel', '.time-controls']
+        boxes = page.evaluate("""() => ['.brand', '.search-panel', '.upcoming', '.settings', '.info-panel', '.time-controls']
             .map(s => [s, document.querySelector(s)]).filter(([, e]) => e && e.offsetParent !== null)
             .map(([s, e]) => { const r = e.getBoundingClientRect(); return [s, r.left, r.top, r.right, r.bottom]; })""")
-        assert len(boxes) == 5
+        assert len(boxes) == 6
         for k, a in enumerate(boxes):
             assert a[1] >= 0 and a[3] <= 390 + 0.5 and a[2] >= 0 and a[4] <= 844 + 0.5, f"{a[0]} leaves the screen: {a}"
             for b in boxes[k + 1:]:

@@ -20,6 +20,10 @@
  *   skyChart            the sky chart's comet at the shown time (ra/dec, az/el, observer), or null
  *   busy                whether a request the panels wait for is in flight
  *   limitingMagnitude, tails, magnitudeOf(id) (as drawn), pickAt(x, y) (the id a click there selects)
+ *   uncertainty       the toggle's state: covariance available, note, the clones' cloud (time, model,
+ *                     count, rms, magnification) and the sky ellipse as drawn (arcsec, px, magnification)
+ *   cloudPositions()  the clones as drawn in 3D (au), cloudVisible
+ *   upcoming          the catalog-wide approaches listed (window, rows), upcomingLoading
  */
 import type { Viewer } from "./viewer";
 
@@ -49,6 +53,11 @@ export function installTestHook(viewer: Viewer): void {
     get approaches(): unknown { return viewer.approaches.state ? structuredClone(viewer.approaches.state) : null; },
     get skyChart(): unknown { return viewer.sky.state ? { ...viewer.sky.state } : null; },
     get busy(): boolean { return viewer.activity.busy; },
+    get uncertainty(): unknown { return viewer.uncertainty.state ? structuredClone(viewer.uncertainty.state) : null; },
+    cloudPositions(): number[][] { return viewer.cloud.drawn(); },
+    get cloudVisible(): boolean { return viewer.cloud.points.visible; },
+    get upcoming(): unknown { return viewer.upcoming.state ? structuredClone(viewer.upcoming.state) : null; },
+    get upcomingLoading(): boolean { return viewer.upcoming.loading; },
     get catalogModel(): string | null { return viewer.catalogShownModel; },
     /** A catalog comet's position as drawn (au, heliocentric ecliptic), or null. */
     catalogPosition(id: string): number[] | null {

@@ -10,6 +10,7 @@ import type { PackedPositions } from "./api/packed";
 import type { CometSummary, Planets } from "./api/types";
 import { Clock } from "./clock";
 import { FrameStats } from "./perf/frameStats";
+import { CloudLayer } from "./scene/cloudLayer";
 import { CometLayer } from "./scene/cometLayer";
 import { PlanetLayer } from "./scene/planetLayer";
 import { SceneView } from "./scene/sceneView";
@@ -32,6 +33,8 @@ import { PlotsPanel } from "./ui/plotsPanel";
 import { SearchPanel } from "./ui/searchPanel";
 import { SettingsPanel, type ViewSettings } from "./ui/settingsPanel";
 import { TimeControls } from "./ui/timeControls";
+import { UncertaintyView } from "./ui/uncertaintyView";
+import { UpcomingApproaches } from "./ui/upcomingApproaches";
 
 const URL_UPDATE_MS = 500;
 const HEALTH_RETRY_MS = 3000;
@@ -46,6 +49,9 @@ export class Viewer {
   readonly plots: PlotsPanel;
   readonly sky: SkyChart;
   readonly approaches: ApproachesPanel;
+  readonly cloud = new CloudLayer();
+  readonly uncertainty: UncertaintyView;
+  readonly upcoming: UpcomingApproaches;
   private readonly search: SearchPanel;
   private readonly catalogSource: HTMLElement;
   private readonly brightestList: BrightestList;
@@ -112,6 +118,8 @@ export class Viewer {
     this.info.addTab("sky", "Sky chart", this.sky.element);
     this.approaches = new ApproachesPanel(this.api, this.activity, seek);
     this.info.addTab("approaches", "Approaches", this.approaches.element);
+    this.uncertainty = new UncertaintyView(this.api, this.activity, this.cloud, this.sky);
+    this.info.addControl(this.uncertainty.element);
     this.info.setTabListener(() => (this.lastPanelMs = 0));
     const search = new SearchPanel(
       this.api, (id) => void this.selection.select(id), (m) => (m ? this.banner.set("search", m) : this.banner.clear("search")),
@@ -119,6 +127,7 @@ export class Viewer {
     );
     this.search = search;
     this.brightestList = new BrightestList((id) => void this.selection.select(id));
+    this.upcoming = new UpcomingApproaches(this.api, this.activity, (id, jd) => { seek(jd); void this.selection.select(id); });
     root.append(
       host,
       h("div", { class: "left-column" }, [
@@ -133,6 +142,7 @@ export class Viewer {
         ]),
         h("div", { class: "panel search-panel" }, [search.element]),
         this.brightestList.element,
+        this.upcoming.element,
         this.settings.element,
       ]),
       this.info.element,
@@ -143,7 +153,7 @@ export class Viewer {
 
     this.stage = new SceneView(host);
     if (initial.camera) this.stage.setCamera(initial.camera);
-    this.stage.scene.add(this.planets.group, this.selectionLayer.group);
+    this.stage.scene.add(this.planets.group, this.selectionLayer.group, this.cloud.points);
     this.selection = new Selection(this.api, this.selectionLayer, this.info, this.banner, () => ({ epoch: this.epoch, rate: this.clock.signedRate }), this.activity);
     this.selection.setModel(initial.model);
     this.planetSampler = new Sampler<Planets>(
@@ -440,8 +450,10 @@ export class Viewer {
     this.selection.tick(this.epoch, this.clock.playing, wall);
     const p = this.selection.id ? this.selection.displayPosition(this.epoch) : null;
     this.selectionLayer.setPosition(p);
-    if (moved || this.selectionLayer.version !== this.drawn.selection) {
-      this.drawn = { epoch: this.epoch, data: this.dataVersion, selection: this.selectionLayer.version };
+    this.uncertainty.setCentre(p);
+    const selectionVersion = this.selectionLayer.version + this.cloud.version;
+    if (moved || selectionVersion !== this.drawn.selection) {
+      this.drawn = { epoch: this.epoch, data: this.dataVersion, selection: selectionVersion };
       this.stage.invalidate();
     }
     if (this.follow && p) {
@@ -511,7 +523,9 @@ export class Viewer {
   private updatePanels(): void {
     this.placeSelectionLabel();
     if (this.brightestList.open && this.comets?.loaded) this.brightestList.update(this.refreshMagnitudes(), this.summaries);
+    this.upcoming.update(this.epoch, this.clock.playing, this.summaries.length);
     const id = this.selection.id;
+    this.uncertainty.update(id, this.epoch, this.selection.model, this.clock.playing);
     if (!id) {
       this.plots.clear();
       this.sky.clear();

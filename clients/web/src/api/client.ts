@@ -6,8 +6,8 @@ import type { Model } from "../state/urlState";
 import { ApiError, describeFailure, detailText, failureKind } from "./errors";
 import { decodeOrbits, decodePositions, isFormatRejection, packJson, type PackedOrbits, type PackedPositions } from "./packed";
 import type {
-  Approaches, CatalogOrbits, CatalogPositions, CometDetail, CometList, CometObservation, CometPosition, CometSummary, Health, NextPerihelion, OrbitLine,
-  Planets,
+  Approaches, CatalogOrbits, CatalogPositions, Clones, CometDetail, CometList, CometObservation, CometPosition, CometSummary, CovarianceInfo, Health,
+  NextPerihelion, ObservationUncertainty, OrbitLine, Planets,
 } from "./types";
 
 export type Query = Record<string, string | number | boolean | null | undefined>;
@@ -172,6 +172,26 @@ export class ApiClient {
   /** One comet's close approaches to a body within maxAu between start and stop (N-body). */
   approaches(id: string, startJd: number, stopJd: number, body: string, maxAu: number): Promise<Approaches> {
     return this.get(`/api/comets/${encodeURIComponent(id)}/approaches`, { start: startJd, stop: stopJd, body, max_au: maxAu });
+  }
+
+  /** The whole catalog's close approaches to a body within maxAu between start and stop (N-body, one batched call). */
+  catalogApproaches(startJd: number, stopJd: number, body: string, maxAu: number): Promise<Approaches> {
+    return this.get("/api/approaches", { start: startJd, stop: stopJd, body, max_au: maxAu });
+  }
+
+  /** Whether SBDB has an orbit covariance for the comet (no computation on the server). */
+  covariance(id: string): Promise<CovarianceInfo> {
+    return this.get(`/api/comets/${encodeURIComponent(id)}/covariance`);
+  }
+
+  /** n Monte Carlo clones of the comet's SBDB orbit at one time, with the model (seeded: the same clones at every time). */
+  clones(id: string, timeJd: number, model: Model, n: number): Promise<Clones> {
+    return this.get(`/api/comets/${encodeURIComponent(id)}/clones`, { time: timeJd, model, n });
+  }
+
+  /** The 3-sigma sky ellipse of the comet's SBDB solution at one time, from an observer. */
+  observeUncertainty(id: string, timeJd: number, model: Model, observer = "500"): Promise<ObservationUncertainty> {
+    return this.get(`/api/comets/${encodeURIComponent(id)}/observe`, { time: timeJd, model, observer, uncertainty: true });
   }
 
   planets(timeJd: number, signal?: AbortSignal): Promise<Planets> {

@@ -158,3 +158,38 @@ export interface Approaches {
   max_au: number;
   approaches: Approach[];
 }
+
+/** /api/comets/{id}/observe?uncertainty=true: the ephemeris of SBDB's solution with Horizons' 3-sigma columns (arcsec, degrees, km). */
+export interface ObservationUncertainty extends CometObservation {
+  orbit: string;
+  uncertainty_note: string;
+  ra_3sigma_arcsec: (number | null)[] | null;
+  dec_3sigma_arcsec: (number | null)[] | null;
+  smaa_3sigma_arcsec: (number | null)[] | null;
+  smia_3sigma_arcsec: (number | null)[] | null;
+  theta_deg: (number | null)[] | null;
+  range_3sigma_km: (number | null)[] | null;
+}
+
+/** /api/comets/{id}/covariance: whether SBDB has an orbit covariance for the comet. */
+export interface CovarianceInfo {
+  id: string;
+  available: boolean;
+  orbit: string;
+  uncertainty_note: string;
+  epoch_jd: number | null;
+  labels: string[] | null;
+}
+
+/** /api/comets/{id}/clones: Monte Carlo clones of SBDB's orbit at one time (au, heliocentric ecliptic J2000). */
+export interface Clones {
+  id: string;
+  time_jd: number;
+  model: Model;
+  n: number;
+  seed: number;
+  orbit: string;
+  uncertainty_note: string;
+  nominal: Xyz | null;
+  positions: (Xyz | null)[] | null;
+}

@@ -112,6 +112,11 @@ export class InfoPanel {
     if (perihelionRow) this.sections.set("perihelion", perihelionRow);
   }
 
+  /** A control under the model and follow switches (the uncertainty toggle). */
+  addControl(el: HTMLElement): void {
+    this.element.querySelector(".info-controls")?.append(el);
+  }
+
   /** A tab page (plots, sky chart, approaches) beside the details. */
   addTab(name: string, label: string, page: HTMLElement): void {
     const button = h("button", { class: "tab", role: "tab", "aria-selected": "false", "data-testid": `tab-${name}`, text: label });
