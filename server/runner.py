@@ -22,7 +22,7 @@ from pathlib import Path
 from .cache import open_cache
 from .http_protocol import http_protocol
 from .limits import RateLimiter, ServerLimits
-from .pool import EnginePool
+from .pool import EnginePool, background_priority
 from .service import Service
 
 
@@ -225,6 +225,7 @@ async def _load_catalog(service: Service, choice, grpc_server) -> None:
     done = loop.create_future()
 
     def parse():
+        background_priority()  # the loop answers health ("loading") meanwhile, first in line for the CPU
         try:
             service.replace_catalog(encke.read_comets(choice.path), choice)
             error = None

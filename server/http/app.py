@@ -5,6 +5,9 @@ Implements exactly the contract the viewer is built against (endpoints under /ap
 /ws/follow WebSocket, /metrics, the built viewer at /, OpenAPI at /docs). Every route runs
 its service call on the engine pool (JAX work never blocks the event loop). Service errors,
 and the engine's InvalidInput, map to an HTTP status once, here (errors.as_service_error).
+
+/api/health is answered by `HealthResponder`, in front of the routing, in the event loop: it
+never waits for the engine pool, and it does the least work the loop can do for a request.
 """
 from __future__ import annotations
 
@@ -52,7 +55,35 @@ def create_app(service: Service, *, token: str | None = None, rate_limiter: Rate
     app.middleware("http")(_access)
     for router in ROUTERS:
         app.include_router(router)
+    health_route = next(r for r in ops.health_router.routes if r.path == HEALTH_PATH)
+    app.add_middleware(HealthResponder, service=service, route=health_route)  # outside _access
     return app
+
+
+HEALTH_PATH = "/api/health"
+
+
+class HealthResponder:
+    """Pure ASGI middleware that answers GET /api/health from `Service.health()` (the same answer
+    as the route in routes/ops.py, which stays for the OpenAPI schema) before routing,
+    dependencies and `_access` (a BaseHTTPMiddleware, which costs the loop a task and a stream
+    per request). It still counts in the metrics and the access log, and tracing wraps it. Under
+    load the event loop is the bottleneck, shared by every request; the less it does for a
+    probe, the sooner the probe is answered. Anything else passes through."""
+
+    def __init__(self, app, service: Service, route):
+        self.app, self.service, self.route = app, service, route
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"] != HEALTH_PATH or scope["method"] != "GET":
+            return await self.app(scope, receive, send)
+        start = time.perf_counter()
+        scope["route"] = self.route  # as the router would set it: tracing names the span by it
+        response = NanSafeJSON(self.service.health())
+        await response(scope, receive, send)
+        client = scope.get("client")
+        _record(self.service, f"GET {HEALTH_PATH}", response.status_code, time.perf_counter() - start,
+                client[0] if client else "unknown", HEALTH_PATH)
 
 
 def error_response(exc: BaseException) -> NanSafeJSON | None:
@@ -91,7 +122,11 @@ async def _access(request: Request, call_next):
                                    status_code=500)
     route = request.scope.get("route")
     method = f"{request.method} {route.path if route is not None else 'unmatched'}"
-    elapsed = time.perf_counter() - start
-    request.app.state.engine.service.metrics.observe("http", method, str(response.status_code), elapsed)
-    logs.access("http", method, response.status_code, elapsed, client_host(request), path=path)
+    _record(request.app.state.engine.service, method, response.status_code, time.perf_counter() - start,
+            client_host(request), path)
     return response
+
+
+def _record(service: Service, method: str, status: int, elapsed: float, client: str, path: str) -> None:
+    service.metrics.observe("http", method, str(status), elapsed)
+    logs.access("http", method, status, elapsed, client, path=path)

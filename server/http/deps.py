@@ -31,7 +31,8 @@ class Engine:
         return await self.pool.run(work)
 
 
-def engine(connection: HTTPConnection) -> Engine:
+async def engine(connection: HTTPConnection) -> Engine:
+    """async: FastAPI runs a plain `def` dependency on anyio's thread pool, a thread hop per request."""
     return connection.app.state.engine
 
 

@@ -10,6 +10,7 @@ health_router = APIRouter()
 metrics_router = APIRouter(dependencies=GUARDED)
 
 
+# answered before routing by app.HealthResponder (the same value); this route gives it its schema
 @health_router.get("/api/health", summary="Liveness and the loaded catalog")
 async def health(eng: Engine = Depends(engine)):
     return eng.service.health()
