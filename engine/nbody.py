@@ -353,17 +353,22 @@ def _sun_states(eph: Ephemeris, t) -> np.ndarray:
     return np.concatenate([np.asarray(position), np.asarray(velocity)], axis=-1)
 
 
-def _plan_lanes(starts: Starts, ok, times, sun_at_start, gm_sun):
+def _plan_lanes(starts: Starts, ok, times, sun_at_start, gm_sun, span=None):
     """The lanes of every comet that can start, and their pools (_pools), hardest first.
 
     sun_at_start: (N, 6) the Sun's state at each epoch in the integration frame (zeros for a
     heliocentric integration). The first trial step is a small fraction of the local orbital
-    time scale; the pools' order is _effort's rank."""
-    t_lo, t_hi = times.min(), times.max()
+    time scale; the pools' order is _effort's rank. span: optional (lo (N,), hi (N,)) that
+    bound each comet's integration (propagate_states_nbody)."""
+    n = len(starts.epochs)
+    t_lo, t_hi = np.full(n, times.min()), np.full(n, times.max())
+    if span is not None:
+        t_lo = np.maximum(t_lo, np.broadcast_to(np.asarray(span[0], np.float64), (n,)))
+        t_hi = np.minimum(t_hi, np.broadcast_to(np.asarray(span[1], np.float64), (n,)))
     back = np.nonzero(ok & (t_lo < starts.epochs))[0]
     forward = np.nonzero(ok & (t_hi >= starts.epochs))[0]
     comet = np.concatenate([back, forward])
-    end = np.concatenate([t_lo - starts.epochs[back], t_hi - starts.epochs[forward]])
+    end = np.concatenate([t_lo[back] - starts.epochs[back], t_hi[forward] - starts.epochs[forward]])
     helio = starts.states[comet] - sun_at_start[comet]
     r_h = np.linalg.norm(helio[:, :3], axis=1)
     v_h = np.linalg.norm(helio[:, 3:], axis=1)
@@ -444,7 +449,7 @@ def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", non
                            max_step_days: float = 100.0, max_steps: int = 50_000,
                            encounter_au: float = 1e-3, record_breaks: bool = True,
                            break_within_au: float = 3.0, max_lanes: int = 2048,
-                           planets: bool = True, tabulate: bool = True) -> NBodyResult:
+                           planets: bool = True, tabulate: bool = True, span_tdb=None) -> NBodyResult:
     """Integrate barycentric ICRF states to the requested times.
 
     states0: (N, 6) au, au/day at epochs (N,) TDB JD; times_tdb: (M,) TDB JD, any order;
@@ -460,7 +465,9 @@ def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", non
     evaluate the perturbers from a perturbers.PerturberTable of the integration span (same
     positions to rounding, several times cheaper; used whenever the kernel's record grids line
     up, as in every JPL DE kernel); False evaluates the kernel itself at every step node.
-    Returns NBodyResult (numpy arrays).
+    span_tdb: optional (lo (N,), hi (N,)) TDB JD: each comet is integrated only within [lo, hi]
+    (short windows, e.g. around close approaches in engine/approaches.py); its outputs
+    outside stay NaN. Returns NBodyResult (numpy arrays).
 
     Four stages: check the inputs, plan the lanes (and the force model over their span), run
     the pools, scatter the lanes' outputs back to (comet, time).
@@ -478,7 +485,7 @@ def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", non
         sun_at_start = np.zeros_like(sun_at_start)
 
     gm_sun = gm_table(eph)[SUN_INDEX]
-    lanes, pools = _plan_lanes(starts, ok, times, sun_at_start, gm_sun)
+    lanes, pools = _plan_lanes(starts, ok, times, sun_at_start, gm_sun, span_tdb)
     model = _force_model(eph, starts, lanes, relativity=relativity, law=law, encounter_au=encounter_au,
                          planets=planets, tabulate=tabulate)
     origin, period = sun_record_grid(eph)
