@@ -2,16 +2,28 @@
 
 Method, for every comet and body at once:
 1. One batched N-body call (engine/nbody.py) samples each comet's barycentric ICRF state on
-   a grid of step `step_days` over [start, stop]; the bodies' states come from the ephemeris.
-2. A minimum of the distance d(t) is a zero of f(t) = r . v (r, v relative position and
-   velocity), going from negative to positive. Each grid interval is modelled by cubic
-   Hermite polynomials of the relative position (from both ends' positions and velocities),
-   and f is searched for sign changes on sub-steps of each interval whose distance could dip
-   below the limit: a sub-step moves the comet at most a tenth of its distance (the step is
-   bounded by the relative speed), so no flyby fits between two samples, however fast.
-3. Each candidate is refined with a second batched N-body call at t* and t* +/- REFINE_DAYS
-   (0.01 day: the Hermite polynomial then errs by < 1e-12 au even in a deep flyby), and
-   Newton's method on f of that polynomial, to well under a second.
+   a coarse grid of COARSE_DAYS over [start, stop] (a few more outputs than a monthly
+   ephemeris: output times cost the integrator about as much as its steps). An interval is
+   kept only where the distance could dip below the limit: below (d0 + d1 - h V) / 2, d0 and
+   d1 the distances at its ends and V a bound on the relative speed inside it (the larger
+   end speed plus h/2 times a bound on the relative acceleration: the Sun's pull at the
+   comet's and the body's least heliocentric distance in the interval, the body's pull at
+   the limit).
+2. Each kept interval is integrated again on its own, from the state sampled at its start
+   (nbody's span_tdb: a window of COARSE_DAYS, not the whole span), with outputs every
+   `step_days`. A minimum of the distance d(t) is a zero of f(t) = r . v (r, v relative
+   position and velocity), going from negative to positive. Each sub-interval is modelled by
+   cubic Hermite polynomials of the relative position (from both ends' positions and
+   velocities), and f is searched for sign changes on sub-steps of each sub-interval whose
+   distance could dip below the limit: a sub-step moves the comet at most a tenth of its
+   distance (the step is bounded by the relative speed), so no flyby fits between two
+   samples, however fast.
+3. Each candidate is refined by a third batched call, again windows: from the sample before
+   it to t* and t* +/- REFINE_DAYS (0.01 day: the Hermite polynomial then errs by < 1e-12 au
+   even in a deep flyby), and bisection on f of that polynomial, to well under a second.
+Before, step 1 sampled every comet every 2 days over the whole span and step 3 integrated
+each comet with a candidate over the whole span again: 3 to 4 times the cost of plain
+propagation (docs/performance.md).
 Each comet's MOID with the Earth's and Jupiter's orbits comes with the rows (engine/moid.py).
 With a covariance, the 3-sigma of the time and distance come from the comet's linearly
 propagated position covariance at t* (engine/uncertainty.py): the distance moves with the
@@ -23,6 +35,7 @@ import dataclasses
 
 import numpy as np
 
+from . import constants, nbody
 from .constants import AU_KM, DAY_S
 from .elements import CometaryElements
 from .ephemeris import Ephemeris, load_ephemeris
@@ -34,6 +47,8 @@ from .timescales import to_tdb_jd
 BODIES = {"sun": 10, "mercury": 1, "venus": 2, "earth": 399, "moon": 301, "mars": 4, "jupiter": 5, "saturn": 6,
           "uranus": 7, "neptune": 8, "pluto": 9}
 REFINE_DAYS = 0.01
+COARSE_DAYS = 16.0  # step 1's grid (days)
+REFINE_TRIES = 4
 SUBSTEP_FRACTION = 0.1  # a sub-step moves the comet at most this fraction of its distance
 MAX_SUBSTEPS = 4096
 
@@ -148,10 +163,11 @@ def close_approaches(elements, start, stop, bodies=("earth",), max_distance_au: 
 
     elements: CometaryElements (N,) or a Catalog (its designations are used); start, stop: TDB
     JD or anything to_tdb_jd reads; bodies: names of BODIES; covariance: optional
-    OrbitCovariance or SBDB result for the 3-sigma of time and distance; step_days: the first
-    sampling grid (step 2 of the module docstring makes the result independent of it, as long
-    as no comet passes a minimum and a maximum of its distance in one step). options: N-body
-    options (engine/nbody.py). Returns Approaches.
+    OrbitCovariance or SBDB result for the 3-sigma of time and distance; step_days: the
+    sampling step inside the intervals kept (step 2 of the module docstring: the sub-step
+    search makes the result independent of it, as long as no comet passes a minimum and a
+    maximum of its distance in one step). options: N-body options (engine/nbody.py).
+    Returns Approaches.
     """
     if hasattr(elements, "designations") and hasattr(elements, "elements"):
         designations = elements.designations if designations is None else designations
@@ -163,20 +179,26 @@ def close_approaches(elements, start, stop, bodies=("earth",), max_distance_au: 
     eph = ephemeris if isinstance(ephemeris, Ephemeris) else load_ephemeris(ephemeris)
     n = len(elements)
     designations = np.asarray([""] * n if designations is None else list(designations), dtype=object)
-    grid = np.linspace(t0, t1, max(int(np.ceil((t1 - t0) / step_days)), 1) + 1)
-    from .propagate import propagate
-
-    res = propagate(elements, grid, model="nbody", frame="icrf", center="ssb", ephemeris=eph, nongrav=nongrav,
-                    return_status=True, **options)
-    found = []  # (comet, body, t_estimate)
+    el = elements.to_numpy()
+    params = np.stack([el.A1, el.A2, el.A3, el.DT], axis=1) if nongrav else None
+    coarse = np.linspace(t0, t1, max(int(np.ceil((t1 - t0) / COARSE_DAYS)), 1) + 1)
+    res = nbody.propagate_nbody_result(elements, coarse, ephemeris=eph, nongrav=nongrav, **options)
+    comet, k = _kept_intervals(res.states, coarse, eph, names, max_distance_au)
+    # step 2: each kept interval again, alone, sampled every step_days
+    h = coarse[1] - coarse[0]
+    offsets = np.linspace(0.0, h, max(int(np.ceil(h / step_days)), 1) + 1)
+    starts = coarse[k]
+    fine, fine_times = _windows(res.states[comet, k], starts, offsets, _pick(params, comet), eph, options)
+    found = []  # (comet, body, t_estimate, start state, its time)
     for body in names:
-        rel = res.states - _body_states(eph, BODIES[body], grid)[None]
-        comet, k, lo, hi = _brackets(np.nan_to_num(rel, nan=1e9), grid, max_distance_au)
-        h = grid[k + 1] - grid[k]
-        s = _minimum_in(rel[comet, k, :3], rel[comet, k, 3:], rel[comet, k + 1, :3], rel[comet, k + 1, 3:],
-                        h[:, None], lo, hi)
-        found += [(c, body, grid[j] + sj * hj) for c, j, sj, hj in zip(comet, k, s, h)]
-    rows = _refine(elements, found, eph, nongrav, options)
+        rel = fine - _body_states(eph, BODIES[body], fine_times.reshape(-1)).reshape(fine.shape)
+        row, j, lo, hi = _brackets(np.nan_to_num(rel, nan=1e9), offsets, max_distance_au)
+        hj = offsets[j + 1] - offsets[j]
+        s = _minimum_in(rel[row, j, :3], rel[row, j, 3:], rel[row, j + 1, :3], rel[row, j + 1, 3:],
+                        hj[:, None], lo, hi)
+        found += [(comet[r], body, fine_times[r, jj] + sj * hh, fine[r, jj], fine_times[r, jj])
+                  for r, jj, sj, hh in zip(row, j, s, hj)]
+    rows = _refine(found, params, eph, options)
     rows = [r for r in rows if r[3] <= max_distance_au]
     rows.sort(key=lambda r: (r[0], r[2]))
     three = _three_sigma(elements, rows, covariance, eph, nongrav) if covariance is not None and rows else None
@@ -190,33 +212,111 @@ def close_approaches(elements, start, stop, bodies=("earth",), max_distance_au: 
         moid_earth_au=moid(elements, "earth", ephemeris=eph), moid_jupiter_au=moid(elements, "jupiter", ephemeris=eph))
 
 
-def _refine(elements, found, eph, nongrav, options):
-    """[(comet, body, t, distance au, speed au/day)] from a second N-body call around each
-    estimate (module docstring, step 3)."""
+def _pick(params, comet):
+    return None if params is None else params[comet]
+
+
+def _windows(states0, starts, offsets, params, eph, options):
+    """States (W, len(offsets), 6) of W windows, each integrated from states0[w] at starts[w]
+    (barycentric ICRF) to starts[w] + offsets[-1], at starts[w] + offsets; and those times (W, m)."""
+    times = starts[:, None] + offsets[None, :]
+    if len(starts) == 0:
+        return np.zeros(times.shape + (6,)), times
+    union, col = np.unique(times, return_inverse=True)
+    res = nbody.propagate_states_nbody(states0, starts, union, ephemeris=eph, nongrav_params=params,
+                                       span_tdb=(starts, starts + offsets[-1]), **options)
+    return res.states[np.arange(len(starts))[:, None], col.reshape(times.shape)], times
+
+
+def _kept_intervals(states, grid, eph, names, limit):
+    """(comet, interval) pairs of the coarse grid where the distance to any of the bodies
+    could dip below the limit (module docstring, step 1)."""
+    h = np.diff(grid)
+    sun = _body_states(eph, BODIES["sun"], grid)
+    helio = np.linalg.norm(states[..., :3] - sun[None, :, :3], axis=-1)
+    rv = np.sum((states[..., :3] - sun[None, :, :3]) * (states[..., 3:] - sun[None, :, 3:]), axis=-1)
+    # least heliocentric distance in each interval: the osculating perihelion if it is passed
+    r_ = states[..., :3] - sun[None, :, :3]
+    v_ = states[..., 3:] - sun[None, :, 3:]
+    gm = constants.GM_SUN
+    with np.errstate(all="ignore"):
+        inv_a = 2.0 / helio - np.sum(v_ * v_, axis=-1) / gm
+        p = np.sum(np.cross(r_, v_) ** 2, axis=-1) / gm
+        q = p / (1.0 + np.sqrt(np.maximum(1.0 - p * inv_a, 0.0)))
+        passes = (rv[:, :-1] < 0) & (rv[:, 1:] >= 0)
+        r_min = np.where(passes, np.minimum(q[:, :-1], q[:, 1:]), np.minimum(helio[:, :-1], helio[:, 1:]))
+        keep = np.zeros((len(states), len(h)), bool)
+        gm_bodies = dict(zip(nbody.TARGETS, nbody.gm_table(eph)))
+        for body in names:
+            b = _body_states(eph, BODIES[body], grid)
+            rel = states - b[None]
+            d = np.linalg.norm(rel[..., :3], axis=-1)
+            speed = np.linalg.norm(rel[..., 3:], axis=-1)
+            rb = np.linalg.norm(b[:, :3] - sun[:, :3], axis=-1)
+            # the comet: twice the Sun's pull at its least distance (the planets' pulls are
+            # far smaller, except the body's own, taken at the limit); the body: twice the
+            # Sun's pull (the Moon: plus the Earth's), the Sun's own barycentric motion ~0
+            body_accel = 0.0 if body == "sun" else 2.0 * gm / np.minimum(rb[:-1], rb[1:]) ** 2
+            accel = 2.0 * gm / np.maximum(r_min, 1e-3) ** 2 + body_accel + gm_bodies[BODIES[body]] / limit**2
+            v_max = np.maximum(speed[:, :-1], speed[:, 1:]) + 0.5 * h * accel
+            floor = 0.5 * (d[:, :-1] + d[:, 1:] - h * v_max)
+            keep |= ~(floor >= limit)  # NaN (failed comets) kept out below
+        keep &= np.all(np.isfinite(states[:, :-1]) & np.isfinite(states[:, 1:]), axis=-1)
+    comet, k = np.nonzero(keep)
+    return comet, k
+
+
+def _refine(found, params, eph, options):
+    """[(comet, body, t, distance au, speed au/day)] from short windows around each estimate
+    (module docstring, step 3): each from the sample before it. An estimate whose window
+    [t - REFINE_DAYS, t + REFINE_DAYS] does not bracket the minimum (the Hermite estimate of a
+    deep flyby can be off by more) moves to the time of closest approach of the straight
+    relative path through its state, and is tried again (REFINE_TRIES passes at most)."""
     if not found:
         return []
-    from .propagate import propagate
-
-    comets = np.unique([f[0] for f in found])
-    est = np.array([f[2] for f in found])
-    times = np.unique(np.concatenate([est - REFINE_DAYS, est, est + REFINE_DAYS]))
-    states = propagate(elements[comets], times, model="nbody", frame="icrf", center="ssb", ephemeris=eph,
-                       nongrav=nongrav, **options)
+    comet = np.array([f[0] for f in found])
+    naif = np.array([BODIES[f[1]] for f in found])
+    est = np.array([f[2] for f in found], np.float64)
+    start = np.array([f[4] for f in found])
+    states0 = np.array([f[3] for f in found])
+    offsets = np.array([-REFINE_DAYS, 0.0, REFINE_DAYS])
+    rel = np.full((len(found), 3, 6), np.nan)
+    todo = np.arange(len(found))
+    for _ in range(REFINE_TRIES):
+        want = est[todo, None] + offsets[None, :]
+        union, col = np.unique(want, return_inverse=True)
+        col = col.reshape(want.shape)
+        res = nbody.propagate_states_nbody(states0[todo], start[todo], union, ephemeris=eph,
+                                           nongrav_params=_pick(params, comet[todo]),
+                                           span_tdb=(np.minimum(start[todo], want[:, 0]), want[:, 2]), **options)
+        for i, j in enumerate(todo):
+            rel[j] = res.states[i, col[i]] - _body_states(eph, int(naif[j]), want[i])
+        f = np.sum(rel[todo, :, :3] * rel[todo, :, 3:], axis=-1)
+        bracketed = (f[:, 0] < 0) & (f[:, 2] >= 0)
+        middle = rel[todo, 1]
+        shift = -f[:, 1] / np.sum(middle[:, 3:] ** 2, axis=-1)  # straight-line time of closest approach
+        moved = ~bracketed & np.isfinite(shift) & (np.abs(shift) < 2.0)
+        est[todo[moved]] += shift[moved]  # integrated again from the same sample (either way)
+        todo = todo[moved]
+        if todo.size == 0:
+            break
     rows = []
-    for (c, body, t_est) in found:
-        row = np.searchsorted(comets, c)
-        at = np.searchsorted(times, [t_est - REFINE_DAYS, t_est, t_est + REFINE_DAYS])
-        rel = states[row, at] - _body_states(eph, BODIES[body], times[at])
-        f = np.sum(rel[:, :3] * rel[:, 3:], axis=1)
+    for j, (c, body, _, _, _) in enumerate(found):
+        f = np.sum(rel[j, :, :3] * rel[j, :, 3:], axis=1)
+        if not (f[0] < 0 <= f[2]):
+            continue  # never bracketed (or failed): no minimum found here
         piece = 0 if f[1] >= 0 else 1  # the half that holds the sign change
-        a, b = rel[piece], rel[piece + 1]
+        a, b = rel[j, piece], rel[j, piece + 1]
         s = _minimum_in(a[None, :3], a[None, 3:], b[None, :3], b[None, 3:], REFINE_DAYS, np.zeros(1), np.ones(1),
                         iterations=60)
         r, v = _hermite(a[:3], a[3:], b[:3], b[3:], REFINE_DAYS, s[0])
         if np.all(np.isfinite(r)):
-            rows.append((int(c), body, float(times[at[piece]] + s[0] * REFINE_DAYS), float(np.linalg.norm(r)),
+            rows.append((int(c), body, float(est[j] + offsets[piece] + s[0] * REFINE_DAYS), float(np.linalg.norm(r)),
                          float(np.linalg.norm(v))))
-    return rows
+    # a minimum on the boundary of two windows can be found from both: keep one
+    rows.sort(key=lambda r: (r[0], r[1], r[2]))
+    return [r for i, r in enumerate(rows)
+            if i == 0 or (r[0], r[1]) != rows[i - 1][:2] or r[2] - rows[i - 1][2] > 1e-3]
 
 
 def _three_sigma(elements, rows, covariance, eph, nongrav):
