@@ -232,13 +232,14 @@ def run_load(repos: list[Path], catalog: Path, seconds: float) -> list[dict]:
     for repo in repos:
         commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True,
                                 text=True).stdout.strip() or "?"
+        load_average = os.getloadavg()[0]  # the machine is shared: say how busy it was
         with tempfile.TemporaryDirectory(prefix="encke-load-") as tmp:
             server = ServerProcess(repo.resolve(), catalog, Path(tmp))
             try:
                 figures = measure(server, seconds)
             finally:
                 server.stop()
-        rows.append({"case": "load", "path": f"{commit} ({repo})", **figures})
+        rows.append({"case": "load", "path": f"{commit} ({repo})", "load_average": load_average, **figures})
     return rows
 
 
@@ -246,11 +247,11 @@ def load_table(rows: list[dict]) -> list[str]:
     lines = [f"Load: {STREAMS} StreamTrajectory clients (3 comets x 366 epochs each) + {HTTP_CLIENTS} HTTP "
              f"clients (position / 61-epoch trajectory), health probed every {PROBE_EVERY_S * 1e3:.0f} ms", "",
              "| checkout | streams/s | HTTP p50 / p99 (requests) | health p50 / p99 / max (probes) | failures "
-             "(stream, HTTP, health) | peak RSS |", "|---|---|---|---|---|---|"]
+             "(stream, HTTP, health) | peak RSS | load average before |", "|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['path']} | {r['streams_per_s']:.1f} ({r['streams']} in {r['seconds']:.0f} s) | "
                      f"{r['http_p50_ms']:.0f} / {r['http_p99_ms']:.0f} ms ({r['http_requests']}) | "
                      f"{r['health_p50_ms']:.1f} / {r['health_p99_ms']:.1f} / {r['health_max_ms']:.0f} ms "
                      f"({r['health_probes']}) | {r['stream_errors']}, {r['http_errors']}, {r['health_errors']} | "
-                     f"{r['peak_rss_mb']:.0f} MB |")
+                     f"{r['peak_rss_mb']:.0f} MB | {r.get('load_average', float('nan')):.1f} |")
     return lines
