@@ -8,14 +8,19 @@ Cases (--quick divides the object counts by 10):
 - in-memory: encke.propagate(elements, times) on N = 1e6 objects x M = 100 epochs (the whole
   (N, M, 6) array in memory); compile_s is the first call minus the steady one.
 - bulk: encke.propagate_bulk from a Parquet element table to a Parquet dataset, same N and M,
-  the same process after a warm-up (so compilation is not in it). Its rate over the in-memory
-  rate is the streaming efficiency (target >= 0.70).
+  the same process after a warm-up on one full chunk and one chunk of the job's last size (so
+  compilation is not in it, as it is not in the in-memory steady time). Its rate over the
+  in-memory rate is the streaming efficiency (target >= 0.70).
 - ray: the same job with cluster="auto", a local Ray with one worker per core (two here),
   started by the job; start_s is a separate ray.init of the same kind, so the job's overhead
   beyond the one-process run is reported with and without it.
 - rss: a fresh process runs a bulk job of 1e7 objects x 10 epochs; its peak RSS (target < 2 GB).
 Every case runs in its own process (peak RSS per case); rates are object-epochs per second.
-The shared 2-core machine is noisy: compare the ratios of one run, not rates across runs.
+cpu_s is the process's CPU time (all its threads; for Ray, the driver's only): on a shared
+machine, where a process gets a share of the cores that changes from minute to minute, the
+ratio of CPU times says what the ratio of wall times would be on an idle one with the cores
+all busy. The shared 2-core machine is noisy: compare the ratios of one run, not rates across
+runs.
 """
 from __future__ import annotations
 
@@ -82,30 +87,32 @@ def case_in_memory(table: str, m: int) -> dict:
     start = time.perf_counter()
     encke.propagate(el, times)
     first = time.perf_counter() - start
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     states = encke.propagate(el, times)
-    steady = time.perf_counter() - start
-    return {"seconds": steady, "compile_s": max(first - steady, 0.0), "lanes": states.shape[0] * states.shape[1]}
+    steady, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"seconds": steady, "cpu_s": cpu, "compile_s": max(first - steady, 0.0),
+            "lanes": states.shape[0] * states.shape[1]}
 
 
 def case_bulk(table: str, m: int, out: str, cluster: str | None = None) -> dict:
     import encke
 
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from encke.engine.bulk.job import default_chunk_objects
+
     times = _times(m)
-    if cluster is None:  # warm-up on one chunk's worth of rows: compile outside the timing
-        import pyarrow.parquet as pq
-
-        from encke.engine.bulk.job import default_chunk_objects
-
-        import pyarrow as pa
-
-        first = next(pq.ParquetFile(table).iter_batches(batch_size=default_chunk_objects(m)))
+    if cluster is None:  # warm-up: the job's two chunk sizes (a full one, the last one) compiled
+        size = default_chunk_objects(m)
+        rows = pq.ParquetFile(table).metadata.num_rows
+        first = next(pq.ParquetFile(table).iter_batches(batch_size=min(rows, size + rows % size)))
         pq.write_table(pa.Table.from_batches([first]), out + "-warm.parquet")
-        encke.propagate_bulk(out + "-warm.parquet", times, out + "-warm")
-    start = time.perf_counter()
+        encke.propagate_bulk(out + "-warm.parquet", times, out + "-warm", chunk_objects=size)
+    start, cpu = time.perf_counter(), time.process_time()
     result = encke.propagate_bulk(table, times, out, cluster=cluster)
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, "lanes": result.summary.rows, "chunks": result.summary.chunks,
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"seconds": seconds, "cpu_s": cpu, "lanes": result.summary.rows, "chunks": result.summary.chunks,
             "attempts": result.summary.task_attempts}
 
 
@@ -131,11 +138,12 @@ def _child(case: str, *args) -> dict:
     if proc.returncode != 0:
         raise RuntimeError(f"case {case} failed: {proc.stderr[-3000:]}")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["load"] = os.getloadavg()[0]  # the 1-minute load average as the case ended
     print(f"# {case} {args}: {result}", file=sys.stderr, flush=True)  # progress of a long run
     return result
 
 
-def run_all(objects: int, epochs: int, rss_objects: int, with_ray: bool) -> tuple[list[dict], str]:
+def run_all(objects: int, epochs: int, rss_objects: int, with_ray: bool, with_rss: bool = True) -> tuple[list[dict], str]:
     rows = []
     with tempfile.TemporaryDirectory(prefix="encke-bulk-bench-") as tmp:
         table = str(Path(tmp) / "elements.parquet")
@@ -144,7 +152,8 @@ def run_all(objects: int, epochs: int, rss_objects: int, with_ray: bool) -> tupl
         rows.append({"case": "in-memory propagate", "objects": objects, "epochs": epochs, **_rate(memory)})
         bulk = _child("bulk", table, epochs, str(Path(tmp) / "out"))
         rows.append({"case": "bulk to Parquet, one process", "objects": objects, "epochs": epochs, **_rate(bulk),
-                     "vs_in_memory": round(memory["seconds"] / bulk["seconds"], 3)})
+                     "vs_in_memory": round(memory["seconds"] / bulk["seconds"], 3),
+                     "cpu_vs_in_memory": round(memory["cpu_s"] / bulk["cpu_s"], 3)})
         if with_ray:
             start = _child("ray_start")
             ray_job = _child("bulk", table, epochs, str(Path(tmp) / "ray"), "auto")
@@ -154,21 +163,24 @@ def run_all(objects: int, epochs: int, rss_objects: int, with_ray: bool) -> tupl
                          "ray_start_s": round(start["seconds"], 2),
                          "overhead_s": round(ray_job["seconds"] - bulk["seconds"], 2)})
         Path(table).unlink()
-        big = str(Path(tmp) / "big.parquet")
-        write_table(Path(big), rss_objects)
-        rss = _child("bulk", big, RSS_EPOCHS, str(Path(tmp) / "big-out"))
-        rows.append({"case": "bulk to Parquet, peak RSS", "objects": rss_objects, "epochs": RSS_EPOCHS,
-                     **_rate(rss)})
-    notes = ("vs_in_memory: the in-memory engine's time over this case's (1.0 = as fast). Ray rows include "
+        if with_rss:
+            big = str(Path(tmp) / "big.parquet")
+            write_table(Path(big), rss_objects)
+            rss = _child("bulk", big, RSS_EPOCHS, str(Path(tmp) / "big-out"))
+            rows.append({"case": "bulk to Parquet, peak RSS", "objects": rss_objects, "epochs": RSS_EPOCHS,
+                         **_rate(rss)})
+    notes = ("vs_in_memory: the in-memory engine's time over this case's (1.0 = as fast); cpu_vs_in_memory: "
+             "the same with CPU times. Ray rows include "
              "starting the local Ray (ray_start_s, measured alone) and each worker's JAX start-up and "
              "compilation; overhead_s is the Ray job's time minus the one-process bulk job's.")
     return rows, notes
 
 
 def _rate(result: dict) -> dict:
-    return {"seconds": round(result["seconds"], 2), "compile_s": round(result.get("compile_s", 0.0), 2),
+    return {"seconds": round(result["seconds"], 2), "cpu_s": round(result["cpu_s"], 2),
+            "compile_s": round(result.get("compile_s", 0.0), 2),
             "Mlanes_per_s": round(result["lanes"] / result["seconds"] / 1e6, 2),
-            "peak_rss_mb": round(result["peak_rss_mb"])}
+            "peak_rss_mb": round(result["peak_rss_mb"]), "load_1m": round(result["load"], 1)}
 
 
 @register("bulk")
@@ -186,10 +198,11 @@ def main(argv=None) -> int:
     p.add_argument("--epochs", type=int, default=EPOCHS)
     p.add_argument("--rss-objects", type=int)
     p.add_argument("--no-ray", action="store_true")
+    p.add_argument("--no-rss", action="store_true", help="leave out the peak-RSS case (1e7 x 10)")
     args = p.parse_args(argv)
     scale = 10 if args.quick else 1
     rows, notes = run_all(args.objects or OBJECTS // scale, args.epochs, args.rss_objects or RSS_OBJECTS // scale,
-                          with_ray=not args.no_ray)
+                          with_ray=not args.no_ray, with_rss=not args.no_rss)
     print(f"Machine: {machine_description()}\n\n{markdown_table(rows)}\n{notes}")
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import zlib
 
 import numpy as np
 import pyarrow as pa
@@ -14,6 +15,7 @@ import pytest
 import encke
 from encke.client.cli import main
 from encke.engine.bulk import SchemaError, propagate_bulk
+from encke.engine.bulk import dataset
 from encke.engine.bulk.dataset import COLUMNS
 
 from .conftest import TIMES, element_table, read_dataset
@@ -59,7 +61,19 @@ def test_cometels_input_matches_the_engine_and_carries_metadata(cometels, catalo
                                rtol=0, atol=1e-12)
     manifest = json.loads((result.path / "_manifest.json").read_text())
     assert manifest["complete"] and len(manifest["parts"]) == s.chunks
-    assert all(len(p["sha256"]) == 64 for p in manifest["parts"])
+    for part in manifest["parts"]:  # each part's checksum is the CRC-32 of the file's bytes
+        assert part["crc32"] == f"{zlib.crc32((result.path / part['file']).read_bytes()):08x}"
+
+
+@pytest.mark.parametrize("n, m", [(1000, 53), (7, 9000), (0, 4), (3, 1)])
+def test_state_columns_are_the_states_columns_whatever_the_blocks(n, m):
+    # the engine's states are a view of a padded array (not contiguous); blocks end mid-array
+    padded = np.random.default_rng(n + m).normal(size=(n + 5, m + 3, 6))
+    states = padded[:n, :m]
+    columns = dataset.state_columns(states)
+    assert columns.shape == (6, n * m) and columns.flags["C_CONTIGUOUS"]
+    for k in range(6):
+        np.testing.assert_array_equal(columns[k], states[:, :, k].reshape(-1))
 
 
 def test_parquet_bad_rows_are_reported_by_row_number_and_skipped(catalog, tmp_path):
