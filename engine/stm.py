@@ -3,15 +3,19 @@
 Two-body: forward-mode automatic differentiation (jax.jacfwd) of the universal-variable conic
 (conics.two_body_state): exact to rounding.
 
-N-body: central differences of the production integrator (engine/nbody.py), all clones in one
-batch, each parameter stepped by its own 1-sigma (from the covariance being propagated; floors
-below keep the step far above the integrator's metre-level noise). Why not forward-mode
-autodiff through the IAS15 loop: the loop's adaptive step control and predictor-corrector
-stopping rule do not carry tangents that mean anything, and the tangent program compiles far
-more slowly (the trial and its timings are in docs/performance.md). Differences of the very
-propagator whose states are reported are exact to O(sigma^2) in the linear regime, need no
-second force model, and their cost is that of 2 K + 1 clones, K the parameters that have a
-variance (12 for gravity only, up to 20 with A1..DT).
+N-body: forward differences of the production integrator (engine/nbody.py), the nominal and
+one clone per parameter in one batch, each parameter stepped by a fraction of its sigma
+(uncertainty.STEP_SIGMAS of the covariance being propagated; floors below keep the step far
+above the integrator's metre-level noise). Why not forward-mode autodiff through the IAS15
+loop: the loop's adaptive step control and predictor-corrector stopping rule do not carry
+tangents that mean anything, and the tangent program compiles far more slowly (the trial and its timings are in
+docs/performance.md). Differences of the very propagator whose states are reported need no
+second force model. Their cost is K + 1 propagations, K the parameters that have a variance
+(7 propagations for gravity only, up to 11 with A1..DT); central differences (central=True) cost 2 K + 1
+and remove the O(step) second-order term. At steps of 0.1 sigma the propagated sigmas of
+67P and 81P (with A1..DT) over ten years agree with central differences at 1 sigma to 0.2%
+(docs/performance.md); where that term matters at 1 sigma, the map is not linear and Monte
+Carlo is the answer.
 """
 from __future__ import annotations
 
@@ -29,13 +33,14 @@ N_PARAMS = 10  # x, y, z, vx, vy, vz, A1, A2, A3, DT
 MIN_STEP = np.array([1e-7] * 3 + [1e-9] * 3 + [1e-12] * 3 + [0.1])
 
 
-def nbody_stm(states0, epochs, times, nongrav_params=None, steps=None, **options):
-    """N-body states and state transition matrices by central differences.
+def nbody_stm(states0, epochs, times, nongrav_params=None, steps=None, *, central: bool = False, **options):
+    """N-body states and state transition matrices by forward (default) or central differences.
 
     states0: (N, 6) barycentric ICRF au, au/day at epochs (N,) TDB JD; times (M,) TDB JD;
     nongrav_params: (N, 4) A1, A2, A3 (au/day^2), DT (days), or None; steps: (N, 10) the
     difference step of each parameter (0: not differenced, its column stays zero), default
-    MIN_STEP. options: as in nbody.propagate_states_nbody. Returns (states (N, M, 6), phi
+    MIN_STEP; central: central instead of forward differences (module docstring). options: as
+    in nbody.propagate_states_nbody. Returns (states (N, M, 6), phi
     (N, M, 6, 10) = d state(t) / d (state0, A1, A2, A3, DT), status (N,)); failed comets NaN.
     """
     states0 = np.asarray(states0, np.float64).reshape(-1, 6)
@@ -47,13 +52,15 @@ def nbody_stm(states0, epochs, times, nongrav_params=None, steps=None, **options
     obj, col = np.nonzero(steps > 0)
     delta = np.zeros((obj.size, N_PARAMS))
     delta[np.arange(obj.size), col] = steps[obj, col]
-    clones = np.concatenate([z, z[obj] + delta, z[obj] - delta])
-    res = nbody.propagate_states_nbody(clones[:, :6], np.concatenate([epochs, epochs[obj], epochs[obj]]), times,
+    sides = (z[obj] + delta, z[obj] - delta) if central else (z[obj] + delta,)
+    clones = np.concatenate((z,) + sides)
+    res = nbody.propagate_states_nbody(clones[:, :6], np.concatenate([epochs] + [epochs[obj]] * len(sides)), times,
                                        nongrav_params=clones[:, 6:], **options)
     m = obj.size
-    plus, minus = res.states[n : n + m], res.states[n + m :]
+    plus = res.states[n : n + m]
+    minus = res.states[n + m :] if central else res.states[obj]
     phi = np.zeros((n, res.states.shape[1], 6, N_PARAMS))
-    phi[obj, :, :, col] = (plus - minus) / (2.0 * steps[obj, col])[:, None, None]
+    phi[obj, :, :, col] = (plus - minus) / (len(sides) * steps[obj, col])[:, None, None]
     status = res.status[:n].copy()
     clone_status = res.status[n:]
     for k in np.nonzero(clone_status != st.OK)[0]:  # a failed clone fails its comet
