@@ -23,7 +23,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import AsyncIterator, Iterator
 
 _END = object()
-ENGINE_NICENESS = 10  # added to the process's nice value for engine threads (Linux: 19 is the lowest priority)
+ENGINE_NICENESS = 5  # added to the process's nice value for engine threads (Linux: 19 is the lowest priority)
 
 
 def background_priority() -> None:
