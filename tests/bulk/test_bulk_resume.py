@@ -1,4 +1,5 @@
-"""A bulk job killed mid-run (SIGKILL, a real subprocess) resumes on a rerun with the same arguments."""
+"""A bulk job killed mid-run (SIGKILL, a real subprocess) resumes on a rerun with the same arguments;
+and a job without --cluster never imports Ray (the optional extra)."""
 from __future__ import annotations
 
 import json
@@ -25,16 +26,22 @@ def _parts_done(folder) -> int:
         return 0
 
 
+def _imported(importtime_log: str) -> set[str]:
+    """Top-level packages named in the stderr of `python -X importtime`."""
+    return {line.rsplit("|", 1)[1].strip().split(".")[0] for line in importtime_log.splitlines()
+            if line.startswith("import time:") and line.count("|") == 2}
+
+
 @pytest.mark.slow
 def test_killed_job_resumes_and_equals_an_uninterrupted_run(catalog, tmp_path):
-    table = element_table(catalog, copies=24)  # ~24,000 objects
+    table = element_table(catalog, copies=8)  # ~8,000 objects, 16 chunks
     pq.write_table(table, tmp_path / "in.parquet")
     argv = [sys.executable, "-m", "encke.client.cli", "propagate", "--input", str(tmp_path / "in.parquet"),
             "--start", "2025-01-01", "--stop", "2025-12-31", "--step", "7d", "--chunk-objects", "512",
             "--output", str(tmp_path / "out")]
     chunks = -(-table.num_rows // 512)
     job = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + 600
     while _parts_done(tmp_path / "out") < 3 and job.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
     job.send_signal(signal.SIGKILL)
@@ -47,12 +54,15 @@ def test_killed_job_resumes_and_equals_an_uninterrupted_run(catalog, tmp_path):
     corrupted = sorted((tmp_path / "out").glob("part-*.parquet"))[0]
     corrupted.write_bytes(corrupted.read_bytes()[:-100] + bytes(100))
 
-    rerun = subprocess.run(argv, capture_output=True, text=True, timeout=300)
-    assert rerun.returncode == 0, rerun.stderr
+    # the rerun also lists every module it imports: a job without --cluster never imports Ray
+    rerun = subprocess.run([argv[0], "-X", "importtime", *argv[1:]], capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
     kept = done_at_kill - 1
     assert f"{chunks} parts, {kept} kept from an earlier run" in rerun.stderr
     assert "obj/s" in rerun.stderr  # the progress bar: objects, rate and ETA
     assert not list((tmp_path / "out").glob(".*.tmp"))
+    imported = _imported(rerun.stderr)
+    assert {"encke", "jax", "pyarrow", "tqdm"} <= imported and "ray" not in imported
 
     whole = propagate_bulk(tmp_path / "in.parquet", read_dataset(tmp_path / "out").column("time_tdb_jd")
                            .to_numpy()[:53], tmp_path / "whole", chunk_objects=4096)

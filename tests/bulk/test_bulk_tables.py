@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import zlib
 
 import numpy as np
@@ -145,18 +143,3 @@ def test_cli_with_a_times_file_and_a_schema_error(catalog, tmp_path, capsys):
                  "2025-01-05", "--output", str(tmp_path / "out"), "--no-progress"])
     err = capsys.readouterr().err
     assert code == 2 and "holds another job (differs in: " in err and "times_sha256" in err
-
-
-def test_without_cluster_ray_is_never_imported(catalog, tmp_path):
-    pq.write_table(element_table(catalog).slice(0, 20), tmp_path / "in.parquet")
-    script = (
-        "import sys\n"
-        "from encke.client.cli import main\n"
-        f"code = main(['propagate', '--input', {str(tmp_path / 'in.parquet')!r}, '--start', '2025-01-01', "
-        f"'--stop', '2025-01-03', '--output', {str(tmp_path / 'out')!r}, '--no-progress'])\n"
-        "print(code, sorted(m for m in sys.modules if m == 'ray' or m.startswith('ray.')))\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split("\n")[-2] == "0 []"
-    assert read_dataset(tmp_path / "out").num_rows == 20 * 3

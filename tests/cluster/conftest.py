@@ -106,6 +106,15 @@ def _node_args(ports: list[int]) -> list[str]:
             f"--metrics-export-port={metrics}", f"--runtime-env-agent-port={runtime_env}"]
 
 
+STARTED = b"Ray runtime started."  # what `ray start` prints once its node is up
+
+
+def _check_running(nodes) -> None:
+    for node in nodes:
+        if node.proc.poll() is not None:
+            raise NodeExited(f"ray start exited: {node.log.read_text()[-2000:]}")
+
+
 class NodeExited(RuntimeError):
     """`ray start` gave up (its raylet must register within 30 s, which a loaded machine can miss)."""
 
@@ -115,10 +124,13 @@ def _wait_for_nodes(address: str, count: int, nodes, timeout: float = 180) -> li
               "alive = [n for n in ray.nodes() if n['Alive']]; "
               "print(len(alive), *[n['NodeID'] for n in alive if 'node:__internal_head__' not in n['Resources']])")
     deadline = time.monotonic() + timeout
+    # A poll is a Python process that imports Ray and joins the cluster (seconds of CPU, taken from
+    # the nodes that are starting): poll only once every `ray start` says its node is up.
+    while not all(STARTED in node.log.read_bytes() for node in nodes) and time.monotonic() < deadline:
+        _check_running(nodes)
+        time.sleep(0.2)
     while time.monotonic() < deadline:
-        for node in nodes:
-            if node.proc.poll() is not None:
-                raise NodeExited(f"ray start exited: {node.log.read_text()[-2000:]}")
+        _check_running(nodes)
         proc = subprocess.run([sys.executable, "-c", script, address], capture_output=True, text=True, timeout=120,
                               env=ray_env())
         words = proc.stdout.split()
