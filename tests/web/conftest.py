@@ -148,7 +148,7 @@ def live_server(viewer_catalog, sbdb_replay, tmp_path_factory):
     try:
         server.wait_healthy()
         # Compile the engine's kernels before the browser's short timeouts start counting.
-        with httpx.Client(base_url=server.url, timeout=180) as client:
+        with httpx.Client(base_url=server.url, timeout=600) as client:  # minutes on a loaded 2-core machine
             for path in ("/api/catalog/positions?time=2460600.5", "/api/catalog/orbits?samples=128",
                          "/api/planets?time=2460600.5", "/api/comets/1P/position?time=2460600.5",
                          "/api/comets/1P/orbit?samples=512", "/api/comets/2P/position?time=2460240.5&model=nbody",
