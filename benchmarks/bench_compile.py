@@ -2,6 +2,7 @@
 cache, and with it (a first process fills a fresh cache folder, a second one reads it).
 
     python -m benchmarks --only compile
+    python -m benchmarks.bench_compile --case two-body      # one case alone
 
 Cases: two-body `propagate` of 1,000 mix orbits to 10 epochs; N-body
 `propagate_states_nbody` of 10 mix orbits over 1 year (DE440). Each child times the first call
@@ -49,11 +50,14 @@ def _child(case: str, env: dict) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+CASES = (("two-body", 3.0), ("nbody", 5.0))
+
+
 @register("compile")
-def bench_compile(args):
+def bench_compile(args, cases=CASES):
     base = {k: v for k, v in os.environ.items() if not k.startswith("ENCKE_COMPILATION_CACHE")}
     rows = []
-    for case, target in (("two-body", 3.0), ("nbody", 5.0)):
+    for case, target in cases:
         off = _child(case, dict(base, ENCKE_COMPILATION_CACHE="0"))
         with tempfile.TemporaryDirectory(prefix="encke-compile-") as folder:
             env = dict(base, ENCKE_COMPILATION_CACHE_DIR=folder)
@@ -67,3 +71,24 @@ def bench_compile(args):
     note = ("compile_s = first call - second call of the same shape in a fresh process; cold: "
             "ENCKE_COMPILATION_CACHE=0; cache hit: a second process on a cache folder a first one filled.\n")
     return rows, note
+
+
+def main(argv=None) -> list:
+    """Standalone: `python -m benchmarks.bench_compile [--case two-body|nbody ...]`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_compile")
+    parser.add_argument("--case", nargs="+", default=[c for c, _ in CASES], choices=[c for c, _ in CASES])
+    args = parser.parse_args(argv)
+    rows, note = bench_compile(args, cases=tuple(c for c in CASES if c[0] in args.case))
+    print("| case | target s | cold compile s | cache-hit compile s | steady s | load |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['case']} | {r['target_s']} | {r['cold_compile_s']} | {r['cache_hit_compile_s']} | {r['steady_s']} "
+              f"| {r['load_average']} |")
+    print(note)
+    return rows
+
+
+if __name__ == "__main__":
+    main()

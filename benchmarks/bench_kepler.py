@@ -2,6 +2,7 @@
 (and a NumPy baseline), with each one's accuracy against an extended-precision solution.
 
     python -m benchmarks --only kepler [--quick] [--large] [--repeats R]
+    python -m benchmarks.bench_kepler [--n 100000] [--m 1 10 100] [--population mix ...]
 
 Populations: "mpc", the shared MPC catalog's comets (or $ENCKE_CATALOG) tiled to N with their
 perihelion times moved by up to a day (distinct lanes, same regimes); "legacy", this
@@ -250,3 +251,47 @@ def bench_kepler(args):
              f"largest position error on the first {ACCURACY_SAMPLE} objects against the textbook solver in extended "
              "precision, at kete's GM.\n")
     return rows, notes
+
+
+def main(argv=None) -> list:
+    """Standalone: `python -m benchmarks.bench_kepler [--n N ...] [--m M ...] [--population NAME ...]
+    [--repeats R] [--no-peers]`: the same rows as `--only kepler`, restricted to the sizes and
+    populations named (default N = 1e5, M = 1, 10, 100, every population), printed as the
+    full table and the ratio table, with the load average before and after."""
+    import argparse
+    import json
+    import os
+
+    from . import populations
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_kepler")
+    parser.add_argument("--n", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--m", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--population", nargs="+", default=["mpc", "legacy", *populations.POPULATIONS])
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--no-peers", action="store_true")
+    args = parser.parse_args(argv)
+    load_before = os.getloadavg()
+    kete = None if args.no_peers else Kete()
+    rows = []
+    for name in args.population:
+        full = population_elements(name, max(args.n))
+        for n in args.n:
+            for m in args.m:
+                rows.append(_case(name, full[:n], epochs(m), kete, args.repeats, with_numpy=False))
+                print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    print("| population | N | M | encke obj-epochs/s | kete obj-epochs/s | encke / kete | encke err m | kete err m "
+          "| encke compile s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['population']} | {r['N']:.0e} | {r['M']} | {r['encke_rate']:.3g} | {r.get('kete_rate', float('nan')):.3g} "
+              f"| {r.get('vs_kete', float('nan')):.2f}x | {r['encke_err_m']:.2g} | {r.get('kete_err_m', float('nan')):.2g} "
+              f"| {r['compile_s']} |")
+    print()
+    print(ratio_table(rows))
+    print("load average before %.2f %.2f %.2f, after %.2f %.2f %.2f" % (load_before + os.getloadavg()))
+    return rows
+
+
+if __name__ == "__main__":
+    main()

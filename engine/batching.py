@@ -17,6 +17,7 @@ the result equals the one-device result.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
@@ -28,6 +29,7 @@ OBJECT_AXIS = "objects"
 MIN_OBJECT_BUCKET = 64  # smallest padded object count of the two-body kernels
 
 
+@functools.lru_cache(maxsize=1024)
 def bucket_size(n: int, minimum: int = 1, multiple: int = 1) -> int:
     """Smallest ladder size >= max(n, minimum) that is also a multiple of `multiple`."""
     if n < 0:
@@ -42,6 +44,7 @@ def bucket_size(n: int, minimum: int = 1, multiple: int = 1) -> int:
         k += 1
 
 
+@functools.lru_cache(maxsize=256)
 def bucket_floor(n: int, minimum: int = 1, multiple: int = 1) -> int:
     """Largest ladder size <= n (but at least `minimum`), rounded up to a multiple of `multiple`."""
     best = max(int(minimum), 1)

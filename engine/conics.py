@@ -35,7 +35,7 @@ from . import batching, frames
 from .constants import GM_SUN
 from .elements import CometaryElements
 from .errors import InvalidInput
-from .kepler import perifocal_state, stumpff
+from .kepler import _horner, perifocal_state, stumpff
 from .validate import check_elements, check_frame, check_mu
 
 # Below this eccentricity the orbit is treated as circular (perihelion direction undefined);
@@ -49,33 +49,88 @@ _ATAN_SERIES_TERMS = 8
 PAD_ELEMENTS = (1.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
+# sin and cos in plain arithmetic (fdlibm's kernels): XLA's CPU backend calls a scalar libm
+# routine per element for jnp.sin and jnp.cos, several times slower than these polynomials,
+# which it vectorises. Cody-Waite reduction by pi/2 in three parts is exact to the last bit
+# while k = round(2x/pi) < 2^20; beyond _SINCOS_LIMIT the batch falls back to jnp.sin/cos.
+_PIO2 = (1.57079632673412561417e+00, 6.07710050630396597660e-11, 2.02226624879595063154e-21)
+_SIN = (-1.66666666666666324348e-01, 8.33333333332248946124e-03, -1.98412698298579493134e-04,
+        2.75573137070700676789e-06, -2.50507602534068634195e-08, 1.58969099521155010221e-10)
+_COS = (4.16666666666666019037e-02, -1.38888888888741095749e-03, 2.48015872894767294178e-05,
+        -2.75573143513906633035e-07, 2.08757232129817482790e-09, -1.13596475577881948265e-11)
+_SINCOS_LIMIT = 2.0**19
+
+
+def _sincos_polynomial(x):
+    k = jnp.round(x * (2.0 / math.pi))
+    r = ((x - k * _PIO2[0]) - k * _PIO2[1]) - k * _PIO2[2]  # |r| <= pi/4
+    z = r * r
+    s = r + r * z * _horner(_SIN[::-1], z)
+    half_z = 0.5 * z
+    w = 1.0 - half_z
+    c = w + (((1.0 - w) - half_z) + z * z * _horner(_COS[::-1], z))
+    quadrant = k - 4.0 * jnp.floor(0.25 * k)
+    sin = jnp.where(quadrant == 0, s, jnp.where(quadrant == 1, c, jnp.where(quadrant == 2, -s, -c)))
+    cos = jnp.where(quadrant == 0, c, jnp.where(quadrant == 1, -s, jnp.where(quadrant == 2, -c, s)))
+    return sin, cos
+
+
+def sincos(x):
+    """(sin x, cos x) elementwise, float64, within an ulp of 1 of the correctly rounded values
+    for every finite x."""
+    x = jnp.asarray(x, dtype=jnp.float64)
+    return jax.lax.cond(jnp.any(jnp.abs(x) > _SINCOS_LIMIT), lambda x: (jnp.sin(x), jnp.cos(x)),
+                        _sincos_polynomial, x)
+
+
 def perifocal_basis(i, node, argp):
     """Unit vectors P (toward perihelion) and Q (90 degrees ahead in the orbit plane).
 
     i, node, argp in radians, any shape S; returns two (*S, 3) arrays in the elements' frame
     (ecliptic J2000): the standard 3-1-3 rotation R3(-node) R1(-i) R3(-argp).
     """
-    cw, sw = jnp.cos(argp), jnp.sin(argp)
-    cn, sn = jnp.cos(node), jnp.sin(node)
-    ci, si = jnp.cos(i), jnp.sin(i)
-    p = jnp.stack([cw * cn - sw * sn * ci, cw * sn + sw * cn * ci, sw * si], axis=-1)
-    q = jnp.stack([-sw * cn - cw * sn * ci, -sw * sn + cw * cn * ci, cw * si], axis=-1)
+    return tuple(jnp.moveaxis(v, 0, -1) for v in _basis_components(i, node, argp))
+
+
+def _basis_components(i, node, argp):
+    """P and Q as (3, *S) arrays, component first (see rotated_basis)."""
+    sw, cw = sincos(argp)
+    sn, cn = sincos(node)
+    si, ci = sincos(i)
+    p = jnp.stack([cw * cn - sw * sn * ci, cw * sn + sw * cn * ci, sw * si])
+    q = jnp.stack([-sw * cn - cw * sn * ci, -sw * sn + cw * cn * ci, cw * si])
     return p, q
+
+
+def rotated_basis(i, node, argp, rotation):
+    """perifocal_basis with both vectors turned by `rotation` (3, 3) into the output frame:
+    two (*S, 3) arrays.
+
+    Built component first, (3, *S), and turned by one (3, 3) x (3, *S) product each: XLA's CPU
+    fusion would otherwise evaluate every sine and cosine again for each component that reads
+    it, and its product of an (N, 3) array by a (3, 3) one is several times slower.
+    """
+    return tuple(jnp.moveaxis(jnp.tensordot(rotation, v, axes=1), 0, -1) for v in _basis_components(i, node, argp))
+
+
+def basis_state(q, e, p, qv, dt, mu, hyperbolic=True):
+    """(…, 6) state at dt days from perihelion along the basis vectors p, qv (…, 3) of
+    rotated_basis; plus a converged flag. The objects' own part (the basis) is passed in, so
+    that a grid of epochs computes it once per object."""
+    sqrt_mu = jnp.sqrt(mu)
+    alpha = (1.0 - e) / q
+    x, y, vx, vy, converged = perifocal_state(q, e, alpha, dt, sqrt_mu, hyperbolic=hyperbolic)
+    pos = x[..., None] * p + y[..., None] * qv
+    vel = vx[..., None] * p + vy[..., None] * qv
+    return jnp.concatenate([pos, vel], axis=-1), converged
 
 
 def two_body_state(q, e, i, node, argp, dt, mu, rotation, hyperbolic=True):
     """(…, 6) state at dt days from perihelion, rotated by `rotation` (3, 3); plus a converged flag.
 
     hyperbolic=False: see kepler.needs_hyperbolic_branch (the caller has checked it)."""
-    sqrt_mu = jnp.sqrt(mu)
-    alpha = (1.0 - e) / q
-    x, y, vx, vy, converged = perifocal_state(q, e, alpha, dt, sqrt_mu, hyperbolic=hyperbolic)
-    p, qv = perifocal_basis(i, node, argp)
-    p = p @ rotation.T
-    qv = qv @ rotation.T
-    pos = x[..., None] * p + y[..., None] * qv
-    vel = vx[..., None] * p + vy[..., None] * qv
-    return jnp.concatenate([pos, vel], axis=-1), converged
+    p, qv = rotated_basis(i, node, argp, rotation)
+    return basis_state(q, e, p, qv, dt, mu, hyperbolic)
 
 
 @jax.jit
@@ -184,7 +239,9 @@ def _state_to_elements_kernel(states, mu):
 
     x = jnp.sum(r * p_hat, axis=-1)
     y = jnp.sum(r * q_hat, axis=-1)
-    tan_half_nu = y / (rn + x)
+    # tan(nu/2) = y / (r + x) = (r - x) / y: the second past nu = 90 degrees, where r + x
+    # cancels (to nothing at aphelion) and would cost the time since perihelion its digits.
+    tan_half_nu = jnp.where(x >= 0, y / (rn + x), (rn - x) / y)
     k = (1.0 - e) / (1.0 + e)
     chi_nu = 2.0 * jnp.sqrt(q / (1.0 + e)) * _atan_universal(tan_half_nu, k)
     alpha = (1.0 - e) / q

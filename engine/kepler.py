@@ -32,12 +32,21 @@ Why these choices (timings: docs/performance.md, "Engine design measurements"):
 - The perihelion starter is Mikkola's cubic (Mikkola 1987, Celest. Mech. 40, 329), rescaled
   to chi so that it stays finite as alpha -> 0 and is exact (Barker) for e = 1; the
   state-vector starter is chi = sqrt(mu) dt / r0, close for the short steps it serves.
-- Then ITERATIONS unrolled Laguerre-Conway steps (Conway 1986, Celest. Mech. 39, 199), which
-  converge from poor starts and cubically near the root. Two suffice from Mikkola's start on
-  200,000 random lanes in every regime (tests/engine/test_kepler.py checks that one fewer
-  does not). A lane whose |F| still exceeds RESIDUAL_RTOL times the size of F's terms gets
-  more steps in a `while_loop` (masked per lane under vmap), up to MAX_EXTRA; a lane still
-  above it is reported as not converged, never returned silently wrong.
+- From perihelion, ITERATIONS fifth-order steps (`_quintic`: F's Taylor series to fourth
+  order, inverted; from perihelion its third and fourth derivatives cost no more Stumpff
+  values). Mikkola's start is within 2e-3 of the root, so one step lands within ~1e-13 on
+  200,000 random lanes in every regime and on every benchmark population
+  (tests/engine/test_kepler.py checks the lanes, and that one fewer does not do); then a
+  Newton step carried into the state by Taylor series (`perifocal_state`) takes chi to the
+  rounding level without another Stumpff evaluation: two evaluations per lane in all.
+  From a state vector, STATE_ITERATIONS unrolled Laguerre-Conway steps (Conway 1986, Celest.
+  Mech. 39, 199), which converge from poor starts and cubically near the root.
+- Either way, a lane whose |F| still exceeds RESIDUAL_RTOL times the size of F's terms gets
+  Laguerre-Conway steps in a `while_loop` (masked per lane under vmap), up to MAX_EXTRA; a
+  lane still above it is reported as not converged, never returned silently wrong.
+- The perihelion solver's passes (starter, steps) are the branches of one loop
+  (`_passes`), so that XLA on the CPU writes chi once per pass instead of recomputing it in
+  every consumer.
 """
 from __future__ import annotations
 
@@ -48,7 +57,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-ITERATIONS = 2
+ITERATIONS = 1  # fifth-order steps from Mikkola's starter (perihelion solver)
+STATE_ITERATIONS = 2  # Laguerre-Conway steps from the state-vector starter
 MAX_EXTRA = 40
 # A converged F is at the rounding level of its largest term (~1e-16); 1e-12 of it is a time
 # error of 1e-12 |dt|, far below the 1e-10 relative accuracy the engine promises.
@@ -75,6 +85,7 @@ _C3_COEFFS = tuple((-1.0) ** k / math.factorial(2 * k + 3) for k in reversed(ran
 # sqrt(-z) is clamped here: exp(s/2) overflows float64 near s = 1419. A physical solution
 # never comes close (it would need a hyperbolic mean anomaly of about e^700).
 _MAX_HYPERBOLIC_S = 1400.0
+_SINH_3 = math.sinh(3.0)
 
 
 def _horner(coeffs, z):
@@ -153,11 +164,11 @@ def reduce_time(alpha, dt, sqrt_mu):
     return reduced, (alpha <= 0) | (jnp.abs(revolutions) <= MAX_REVOLUTIONS)
 
 
-def _evaluate(start: Start, target, chi, trig, hyperbolic) -> Evaluation:
-    """F, F', F'' at chi for sqrt(mu) dt = target, with the residual test."""
+def _derivatives(start: Start, target, chi, c2, c3) -> Evaluation:
+    """F, F', F'' at chi for sqrt(mu) dt = target, from the Stumpff values there, and the
+    residual test."""
     chi2 = chi * chi
     z = start.alpha * chi2
-    c2, c3 = stumpff(z, trig=trig, hyperbolic=hyperbolic)
     cubic_term = start.ecc_term * chi2 * chi * c3
     one_minus_zc3 = 1.0 - z * c3
     if start.sigma is None:  # from perihelion: the same sums without the sigma terms
@@ -174,6 +185,15 @@ def _evaluate(start: Start, target, chi, trig, hyperbolic) -> Evaluation:
     return Evaluation(c2, c3, f0, f1, f2, jnp.abs(f0) <= RESIDUAL_RTOL * scale)
 
 
+def _stumpff_at(start: Start, chi, trig, hyperbolic):
+    return stumpff(start.alpha * (chi * chi), trig=trig, hyperbolic=hyperbolic)
+
+
+def _evaluate(start: Start, target, chi, trig, hyperbolic) -> Evaluation:
+    """F, F', F'' at chi for sqrt(mu) dt = target, with the residual test."""
+    return _derivatives(start, target, chi, *_stumpff_at(start, chi, trig, hyperbolic))
+
+
 def _laguerre_conway(chi, ev: Evaluation, bound):
     n = LAGUERRE_DEGREE
     disc = (n - 1.0) ** 2 * ev.distance * ev.distance - n * (n - 1.0) * ev.residual * ev.curvature
@@ -183,30 +203,65 @@ def _laguerre_conway(chi, ev: Evaluation, bound):
     return jnp.clip(new, -bound, bound)
 
 
-def _iterate(start: Start, target, chi, bound, iterations, max_extra, trig, hyperbolic):
-    """The one solver: `iterations` unrolled Laguerre-Conway steps from chi, then more on the
-    lanes whose residual test fails, up to max_extra. Returns (chi, Evaluation at chi)."""
+def _quintic(start: Start, target, chi, bound, trig, hyperbolic):
+    """One step of fifth order from a start at perihelion (sigma = 0): the Taylor series of F
+    about chi to fourth order, inverted (series reversion). With F1 = F' = r > 0, h = -F/F1
+    and b_k = F_k / (k! F1) (F_k the k-th derivative), the root is chi + h - b2 h^2
+    + (2 b2^2 - b3) h^3 + (5 b2 b3 - 5 b2^3 - b4) h^4 + O(h^5). From perihelion the higher
+    derivatives need no more Stumpff values: F_3 = e (1 - z c2) and F_4 = -alpha F_2."""
     ev = _evaluate(start, target, chi, trig, hyperbolic)
-    for _ in range(iterations):  # unrolled: XLA fuses them, nothing is written in between
-        chi = _laguerre_conway(chi, ev, bound)
-        ev = _evaluate(start, target, chi, trig, hyperbolic)
+    z = start.alpha * chi * chi
+    inv = 1.0 / ev.distance
+    h = -ev.residual * inv
+    b2 = 0.5 * ev.curvature * inv
+    b3 = start.ecc_term * (1.0 - z * ev.c2) * (inv / 6.0)
+    b4 = -start.alpha * ev.curvature * (inv / 24.0)
+    fourth = 5.0 * b2 * b3 - 5.0 * b2 * b2 * b2 - b4
+    step = h * (1.0 + h * (-b2 + h * ((2.0 * b2 * b2 - b3) + h * fourth)))
+    return jnp.clip(chi + step, -bound, bound)
 
+
+def _passes(stages, x):
+    """stages[-1](...stages[1](stages[0](x))), each stage one pass over the lanes.
+
+    XLA's CPU fusion copies every cheap elementwise op into each consumer of its result and
+    computes only divisions, roots and exponentials once. Written as one expression, a value
+    that several consumers read and whose last op is cheap (chi after a clip) is computed
+    again by each of them, and with it everything back to the last expensive op: the starter
+    and each step's Stumpff series, several times per lane (docs/performance.md). A loop
+    writes its carry once per trip, so here each stage is a branch of a `switch` on the trip
+    count, and every lane's chi is written once per stage.
+    """
+    if len(stages) == 1:
+        return stages[0](x)
+    return jax.lax.fori_loop(0, len(stages), lambda k, x: jax.lax.switch(k, stages, x), x)
+
+
+def _finish(start: Start, target, chi, bound, max_extra, trig, hyperbolic):
+    """The Stumpff values and the residual test at chi; then Laguerre-Conway steps on the lanes
+    whose test fails, up to max_extra, in a `while_loop` (masked per lane under vmap) that
+    runs only while some lane needs it. Returns (chi, Evaluation at chi)."""
+    c2, c3 = _stumpff_at(start, chi, trig, hyperbolic)
+    converged = _derivatives(start, target, chi, c2, c3).converged
+
+    # The loop carries chi, the Stumpff values and the verdict; F and its derivatives are
+    # recomputed from them (a few multiply-adds) rather than carried.
     def needs_more(carry):
-        _, ev, k = carry
-        return jnp.any(~ev.converged) & (k < max_extra)
+        *_, converged, k = carry
+        return jnp.any(~converged) & (k < max_extra)
 
     def more(carry):
-        chi, ev, k = carry
-        new_chi = _laguerre_conway(chi, ev, bound)
-        new_ev = _evaluate(start, target, new_chi, trig, hyperbolic)
-        done = ev.converged
-        chi = jnp.where(done, chi, new_chi)
-        ev = jax.tree_util.tree_map(lambda old, new: jnp.where(done, old, new), ev, new_ev)
-        return chi, ev, k + 1
+        chi, c2, c3, done, k = carry
+        new_chi = _laguerre_conway(chi, _derivatives(start, target, chi, c2, c3), bound)
+        new_c2, new_c3 = _stumpff_at(start, new_chi, trig, hyperbolic)
+        new_converged = _derivatives(start, target, new_chi, new_c2, new_c3).converged
+        pick = lambda old, new: jnp.where(done, old, new)  # noqa: E731
+        return pick(chi, new_chi), pick(c2, new_c2), pick(c3, new_c3), done | new_converged, k + 1
 
     if max_extra > 0:
-        chi, ev, _ = jax.lax.while_loop(needs_more, more, (chi, ev, 0))
-    return chi, ev
+        chi, c2, c3, converged, _ = jax.lax.while_loop(needs_more, more, (chi, c2, c3, converged, 0))
+    ev = _derivatives(start, target, chi, c2, c3)
+    return chi, ev._replace(converged=converged)
 
 
 def _elliptic_bound(alpha, max_anomaly):
@@ -220,13 +275,16 @@ def _elliptic_bound(alpha, max_anomaly):
 def _cbrt(x):
     """Cube root of x in [1e-90, 1e90] (clipped) to ~1e-14 relative, in plain arithmetic.
 
-    jnp.cbrt is a scalar libm call per lane on CPU. Kahan's exponent-thirding bit trick gives
-    ~5%, and two Halley steps y (y^3 + 2x)/(2y^3 + x), which converge cubically, take that to
-    1e-4 and then below 1e-12: ample for a starter.
+    jnp.cbrt is a scalar libm call per lane on CPU. Kahan's exponent-thirding bit trick (as in
+    fdlibm's cbrt: a third of the high 32 bits plus a bias) gives ~3%, and two Halley steps
+    y (y^3 + 2x)/(2y^3 + x), which converge cubically, take that to 1e-5 and then below 1e-13:
+    ample for a starter. The third is taken in float64 on the 32-bit word: a 64-bit integer
+    division has no vector instruction on x86 and was a third of the starter's time.
     """
     x = jnp.clip(x, 1e-90, 1e90)  # the bit trick and y^3 stay in range (callers need far less)
-    bits = jax.lax.bitcast_convert_type(x, jnp.int64)
-    y = jax.lax.bitcast_convert_type(bits // 3 + 0x2A9F7893782DA1CE, jnp.float64)
+    high = jax.lax.shift_right_logical(jax.lax.bitcast_convert_type(x, jnp.int64), jnp.int64(32)).astype(jnp.int32)
+    high = (high.astype(jnp.float64) * (1.0 / 3.0)).astype(jnp.int32) + 0x2A9F7893
+    y = jax.lax.bitcast_convert_type(jax.lax.shift_left(high.astype(jnp.int64), jnp.int64(32)), jnp.float64)
     for _ in range(2):
         y3 = y * y * y
         y = y * (y3 + 2.0 * x) / (2.0 * y3 + x)
@@ -275,25 +333,41 @@ def needs_hyperbolic_branch(q, e, max_abs_dt, mu):
     stumpff(hyperbolic=False), whose series stays accurate to z = -20: every ellipse and
     parabola, and near-parabolic hyperbolas over decades. The rest need the exp branch.
     """
-    q, e, max_abs_dt = (np.asarray(a, dtype=np.float64) for a in (q, e, max_abs_dt))
+    q, e, max_abs_dt = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in (q, e, max_abs_dt)))
     with np.errstate(all="ignore"):
         alpha = (1.0 - e) / q
-        n = math.sqrt(mu) * np.abs(alpha) ** 1.5
-        h_bound = np.arcsinh(n * max_abs_dt / (e - 1.0))
-    return (alpha < 0) & ~(h_bound < 3.0)
+        flags = alpha < 0
+        if not flags.any():
+            return flags
+        # asinh(x) < 3 <=> x < sinh 3, and only the hyperbolas (alpha < 0) need x at all.
+        a = -alpha[flags]
+        x = math.sqrt(mu) * a * np.sqrt(a) * max_abs_dt[flags] / (e[flags] - 1.0)
+        flags[flags] = ~(x < _SINH_3)
+    return flags
 
 
 def solve(q, e, alpha, dt, sqrt_mu, iterations=ITERATIONS, max_extra=MAX_EXTRA, hyperbolic=True):
     """Solve the universal Kepler equation from perihelion, one lane or elementwise.
 
     q (au), e, alpha = (1 - e)/q (1/au), dt (days since perihelion, already reduced),
-    sqrt_mu (au^1.5/day). hyperbolic=False: the caller guarantees |z| stays below
-    HYPERBOLIC_SERIES_LIMIT (see needs_hyperbolic_branch). Returns (chi, c2, c3, converged).
+    sqrt_mu (au^1.5/day). Mikkola's starter, `iterations` fifth-order steps, then
+    Laguerre-Conway steps on any lane whose residual test still fails. hyperbolic=False: the
+    caller guarantees |z| stays below HYPERBOLIC_SERIES_LIMIT (see needs_hyperbolic_branch).
+    Returns (chi, c2, c3, converged).
     """
     bound = _elliptic_bound(alpha, 1.1 * math.pi)
-    chi = jnp.clip(starter(q, e, alpha, dt, sqrt_mu), -bound, bound)
     start = Start(q, None, e, alpha)
-    chi, ev = _iterate(start, sqrt_mu * dt, chi, bound, iterations, max_extra, False, hyperbolic)
+    target = sqrt_mu * dt
+
+    def first(_):
+        return jnp.clip(starter(q, e, alpha, dt, sqrt_mu), -bound, bound)
+
+    def refine(chi):
+        return _quintic(start, target, chi, bound, False, hyperbolic)
+
+    shape = jnp.broadcast_shapes(jnp.shape(q), jnp.shape(e), jnp.shape(alpha), jnp.shape(dt))
+    chi = _passes([first] + [refine] * iterations, jnp.zeros(shape, jnp.result_type(float)))
+    chi, ev = _finish(start, target, chi, bound, max_extra, False, hyperbolic)
     return chi, ev.c2, ev.c3, ev.converged
 
 
@@ -302,6 +376,12 @@ def perifocal_state(q, e, alpha, dt, sqrt_mu, iterations=ITERATIONS, hyperbolic=
 
     Returns (x, y, vx, vy, converged): au and au/day along P (toward perihelion) and
     Q (along the perihelion velocity). Elementwise over broadcastable arrays.
+
+    The state is written with U2 = chi^2 c2, U1 = chi (1 - z c3) and U0 = 1 - z c2 (r = q +
+    e U2). They are first carried through one Newton step d = -F / r past the solver's chi,
+    by their Taylor series (dU2 = U1 dchi, dU1 = U0 dchi, dU0 = -alpha U1 dchi) to second
+    order: the solver stops at its residual test (1e-12), this takes chi to the rounding level
+    with no further Stumpff values.
     """
     dt, representable = reduce_time(alpha, dt, sqrt_mu)
     chi, c2, c3, converged = solve(q, e, alpha, dt, sqrt_mu, iterations, hyperbolic=hyperbolic)
@@ -309,14 +389,19 @@ def perifocal_state(q, e, alpha, dt, sqrt_mu, iterations=ITERATIONS, hyperbolic=
     chi2 = chi * chi
     z = alpha * chi2
     u2 = chi2 * c2
+    u1 = chi * (1.0 - z * c3)
+    u0 = 1.0 - z * c2
     r = q + e * u2
-    w = chi * (1.0 - z * c3)
+    inv_r = 1.0 / r
+    d = -(q * chi + e * (chi2 * chi * c3) - sqrt_mu * dt) * inv_r
+    half_d2 = 0.5 * d * d
+    u2, u1, u0 = u2 + u1 * d + u0 * half_d2, u1 + u0 * d - alpha * u1 * half_d2, u0 - alpha * (u1 * d + u0 * half_d2)
+    inv_r = inv_r * (1.0 - e * (u1 * d) * inv_r)  # 1/r at the new chi, to first order in d (d / chi < 1e-12)
     p_root = jnp.sqrt(q * (1.0 + e))
     x = q - u2
-    y = p_root * w
-    inv_r = 1.0 / r
-    vx = -sqrt_mu * w * inv_r
-    vy = (sqrt_mu * p_root) * (1.0 - z * c2) * inv_r
+    y = p_root * u1
+    vx = -sqrt_mu * u1 * inv_r
+    vy = (sqrt_mu * p_root) * u0 * inv_r
     return x, y, vx, vy, converged
 
 
@@ -332,7 +417,7 @@ def _state_starter(start: Start, target):
     return jnp.where(jnp.abs(first_order) < jnp.abs(cubic), first_order, cubic)
 
 
-def state_after(r0, v0, dt, mu, iterations=ITERATIONS, max_extra=MAX_EXTRA):
+def state_after(r0, v0, dt, mu, iterations=STATE_ITERATIONS, max_extra=MAX_EXTRA):
     """Two-body state dt days (either sign) after position r0 (3,) au and velocity v0 (3,)
     au/day relative to the central body of GM mu (au^3/day^2). Every conic, any dt.
 
@@ -350,7 +435,11 @@ def state_after(r0, v0, dt, mu, iterations=ITERATIONS, max_extra=MAX_EXTRA):
     dt, representable = reduce_time(alpha, dt, sqrt_mu)
     bound = _elliptic_bound(alpha, TWO_PI)
     chi0 = jnp.clip(_state_starter(start, sqrt_mu * dt), -bound, bound)
-    chi, ev = _iterate(start, sqrt_mu * dt, chi0, bound, iterations, max_extra, True, True)
+    target = sqrt_mu * dt
+    chi = chi0
+    for _ in range(iterations):  # unrolled: XLA fuses them, nothing is written in between
+        chi = _laguerre_conway(chi, _evaluate(start, target, chi, True, True), bound)
+    chi, ev = _finish(start, target, chi, bound, max_extra, True, True)
     # One more step past the residual test: cubic convergence takes chi from 1e-12 to the
     # rounding level. Light time differences positions a micrometre apart, and the residual
     # test alone leaves a time error up to RESIDUAL_RTOL |dt| (millimetres over 80 days).

@@ -35,13 +35,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import batching, frames, status
-from .conics import PAD_ELEMENTS, two_body_state
+from .conics import PAD_ELEMENTS, basis_state, rotated_basis
 from .constants import GM_SUN
 from .elements import CometaryElements
 from .errors import InvalidInput
 from .kepler import needs_hyperbolic_branch
 from .timescales import to_tdb_jd
-from .validate import check_elements, check_mu, invalid_mask
+from .validate import check_elements, check_mu
 
 MODELS = ("kepler", "nbody")
 # Object-epochs per compiled call: bounds the memory of one call (~60 bytes per lane of
@@ -59,9 +59,10 @@ class PropagationResult(NamedTuple):
     status: np.ndarray
 
 
-def _object_states(q, e, i, node, argp, tp, times, offset, rotation, mu, hyperbolic=True):
-    """One object at every epoch: (M, 6) states in the rotated frame plus offset, and (M,) converged."""
-    state, converged = two_body_state(q, e, i, node, argp, times - tp, mu, rotation, hyperbolic)
+def _object_states(q, e, p, qv, tp, times, offset, mu, hyperbolic=True):
+    """One object at every epoch: (M, 6) states along its rotated basis p, qv (3,) plus offset,
+    and (M,) converged."""
+    state, converged = basis_state(q, e, p, qv, times - tp, mu, hyperbolic)
     return state + offset, converged
 
 
@@ -83,11 +84,14 @@ def _kepler_grid(q, e, i, node, argp, tp, times, offset, rotation, mu, hyperboli
     e = jnp.where(invalid, 0.0, e)
     i, node, argp, tp = (jnp.where(invalid, 0.0, a) for a in (i, node, argp, tp))
 
+    # The objects' own part, once for the whole batch: the basis takes six sines and cosines.
+    p, qv = rotated_basis(i, node, argp, rotation)
+
     def one_object(el):
-        states, converged = _object_states(*el, times, offset, rotation, mu, hyperbolic)
+        states, converged = _object_states(*el, times, offset, mu, hyperbolic)
         return states, jnp.all(converged)
 
-    objects = (q, e, i, node, argp, tp)
+    objects = (q, e, p, qv, tp)
     if 0 < tile < q.shape[0]:
         states, all_converged = jax.lax.map(one_object, objects, batch_size=tile)
     else:
@@ -142,14 +146,17 @@ def _kepler_group(fields, times, rotation, offset, mu, max_lanes, hyperbolic):
     chunk = batching.bucket_floor(max(max_lanes // m_bucket, 1), batching.MIN_OBJECT_BUCKET, n_dev)
     times_p = batching.pad_leading(times, m_bucket)
     offset_p = batching.pad_leading(offset, m_bucket)
-    shared = batching.replicate((jnp.asarray(times_p), jnp.asarray(offset_p), jnp.asarray(rotation)), mesh)
+    # One device: numpy goes straight to the jitted call, which copies it in one step (a
+    # jnp.asarray per field first costs about as much again, in dispatch).
+    put = (lambda a: a) if mesh is None else jnp.asarray
+    shared = batching.replicate((put(times_p), put(offset_p), put(rotation)), mesh)
 
     bounds = batching.chunk_bounds(n, chunk)
     pending = []
     for start, stop in bounds:
         size = chunk if stop - start == chunk else batching.bucket_size(stop - start, batching.MIN_OBJECT_BUCKET, n_dev)
         parts = [batching.pad_leading(f[start:stop], size, fill) for f, fill in zip(fields, PAD_ELEMENTS)]
-        parts = batching.shard_objects([jnp.asarray(p) for p in parts], mesh)
+        parts = batching.shard_objects([put(p) for p in parts], mesh)
         # dispatched asynchronously
         tile = _object_tile(size, m_bucket, mesh)
         pending.append((start, stop, _kepler_grid(*parts, *shared, mu, hyperbolic=hyperbolic, tile=tile)))
@@ -172,9 +179,8 @@ def _propagate_kepler(elements, t, frame, center, mu, ephemeris, max_lanes):
     offset = np.zeros((t.size, 6))
     if center == "ssb":
         offset = frames.sun_state_ssb(t, ephemeris, frame)
+    # The kernel tests the elements as validate.invalid_mask does (INVALID_ELEMENTS).
     states, codes = _kepler(elements, t, frames.rotation_from_ecliptic(frame), offset, mu, max_lanes)
-    # Invalid elements are known on the host too; keep the host's verdict authoritative.
-    codes = np.where(invalid_mask(elements), status.INVALID_ELEMENTS, codes).astype(np.int32)
     failed = codes != status.OK
     if failed.any():  # rare: copy only then (the kernel's output may be a read-only view)
         states = np.array(states)

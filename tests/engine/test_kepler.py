@@ -63,7 +63,7 @@ def _lanes(n, seed):
 
 
 def test_fixed_iterations_converge_on_the_worst_lane():
-    """ITERATIONS Laguerre-Conway steps from Mikkola's starter reach the residual test on every
+    """ITERATIONS fifth-order steps from Mikkola's starter reach the residual test on every
     one of 200,000 lanes in every regime (no lane needs the while loop), and one step fewer
     does not: the count is the smallest that works, not a guess."""
     q, e, alpha, dt = _lanes(200_000, 1)
