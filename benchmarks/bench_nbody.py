@@ -1,7 +1,8 @@
 """Benchmark: N-body propagation of comets for 10 years, encke against kete and ASSIST, on
 every kind of orbit.
 
-    python -m benchmarks.bench_nbody [--quick] [--large] [--repeats R] [--population NAME] [--out DIR]
+    python -m benchmarks.bench_nbody [--quick] [--large] [--repeats R] [--population NAME] [--sizes N,N]
+        [--no-halley] [--out DIR]
 
 Populations (every run reports every one): "mpc", the comets of the shared MPC file of
 2026-01-03 (~1,000; or $ENCKE_CATALOG), first brought to one common start epoch (2026-01-03.0
@@ -216,12 +217,17 @@ def _halley_rows(eph, kete, have_assist) -> list[dict]:
             for name, pos in found.items()]
 
 
-def _population_orbits(eph, n_max: int) -> dict:
+def _population_orbits(eph, n_max: int, only: tuple[str, ...] = ()) -> dict:
     """{population: (states (n_max, 6), nongrav (n_max, 4), one-line description)}: the MPC
-    catalog's comets first, then benchmarks/populations.py's seeded samples, all at START_TDB."""
-    states, ng, path = _orbits(n_max, eph)
-    found = {"mpc": (states, ng, f"mpc: {path.name}, copies with velocities scaled 1 + 1e-4 N(0,1) past the catalog")}
+    catalog's comets first, then benchmarks/populations.py's seeded samples, all at START_TDB
+    (only: these populations alone)."""
+    found = {}
+    if not only or "mpc" in only:
+        states, ng, path = _orbits(n_max, eph)
+        found["mpc"] = (states, ng, f"mpc: {path.name}, copies with velocities scaled 1 + 1e-4 N(0,1) past the catalog")
     for name in populations.POPULATIONS:
+        if only and name not in only:
+            continue
         el = populations.elements(name, n_max, START_TDB)
         found[name] = (populations.barycentric_states(el, eph), populations.nongrav(n_max), populations.describe(name, el))
     return found
@@ -320,17 +326,18 @@ def rss_case(n: int, population: str) -> None:
 
 
 def main(quick: bool = False, out_dir: str | os.PathLike | None = None, repeats: int = 2, large: bool = False,
-         only: tuple[str, ...] = ()) -> list[dict]:
+         only: tuple[str, ...] = (), sizes: tuple[int, ...] = (), halley: bool = True) -> list[dict]:
     """Every population at every N: encke, coarse and kete timed in turn, best of `repeats`
-    (the machines here are shared and noisy); ASSIST timed once per comet on a sample."""
+    (the machines here are shared and noisy); ASSIST timed once per comet on a sample.
+    only: these populations alone; sizes: these N alone (for short runs)."""
     import jax
 
     from encke.engine.ephemeris import load_ephemeris
 
-    sizes = QUICK_SIZES if quick else SIZES + (LARGE_SIZES if large else ())
+    sizes = tuple(sizes) or (QUICK_SIZES if quick else SIZES + (LARGE_SIZES if large else ()))
     eph = load_ephemeris("de440")
     times = START_TDB + 365.25 * np.arange(1, YEARS + 1)
-    (orbits, t_orbits) = _timed(lambda: _population_orbits(eph, max(sizes)))
+    (orbits, t_orbits) = _timed(lambda: _population_orbits(eph, max(sizes), only))
     try:
         kete = _Kete()
     except Exception as exc:  # an optional peer
@@ -345,7 +352,8 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None, repeats:
     for name, (states_all, ng_all, _) in orbits.items():
         if not only or name in only:
             rows += _population_rows(name, states_all, ng_all, sizes, times, eph, kete, have_assist, repeats)
-    rows += _halley_rows(eph, kete, have_assist)
+    if halley:
+        rows += _halley_rows(eph, kete, have_assist)
     header = {
         "benchmark": "nbody", "start_tdb": START_TDB, "years": YEARS, "outputs": len(times), "ephemeris": "de440",
         "populations": [d for _, _, d in orbits.values()], "orbits_s": round(t_orbits, 2),
@@ -435,6 +443,9 @@ if __name__ == "__main__":
     parser.add_argument("--large", action="store_true", help="N = 10,000 too, and the peak RSS there")
     parser.add_argument("--repeats", type=int, default=2, help="timed runs per engine, best taken")
     parser.add_argument("--population", action="append", default=[], help="only these populations (repeatable)")
+    parser.add_argument("--sizes", default="", help="only these N, comma-separated (e.g. 10,1000)")
+    parser.add_argument("--no-halley", action="store_true", help="skip the 1P/Halley vs Horizons rows")
     parser.add_argument("--out", default=None, help="folder for bench_nbody.json / .txt / .png")
     args = parser.parse_args()
-    main(quick=args.quick, out_dir=args.out, repeats=args.repeats, large=args.large, only=tuple(args.population))
+    main(quick=args.quick, out_dir=args.out, repeats=args.repeats, large=args.large, only=tuple(args.population),
+         sizes=tuple(int(n) for n in args.sizes.split(",") if n), halley=not args.no_halley)

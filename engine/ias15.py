@@ -32,6 +32,9 @@ Design decisions (and where they differ from REBOUND):
 - Step size: Pham, Rein & Spiegel (2024): dt_new = dt (7! epsilon)^(1/7) sqrt(2 y2 / (y3 +
   sqrt(y2 y4))), from the acceleration, jerk and snap at the end of the step. A step is
   rejected (and redone with dt_new) when dt_new < SAFETY * dt; growth is capped at dt/SAFETY.
+  That criterion sees the total acceleration, which the Sun dominates; a Force may also name
+  its minor pulls' time scales (Force.scales), and the step is then held short enough to
+  resolve each of them at the same epsilon (`_scale_limit`: a comet passing a planet).
 - Time is carried per lane as tau = t - epoch (small numbers, fine resolution), positions and
   velocities with compensated (Kahan) summation, as REBOUND does.
 - The step's increments come straight from the node forces through Gauss-Radau quadrature
@@ -40,6 +43,8 @@ Design decisions (and where they differ from REBOUND):
   two-body orbit 10 m off after 500 steps; with the weights it stayed within 1 cm.
 - Optional breaks (Config.break_*): steps end on a grid of times where the force has kinks
   (the ephemeris' Chebyshev record boundaries); see engine/nbody.py for the measurements.
+  After a step cut short at a break, the planned step resumes, but no longer than the
+  control's new step (it may have been planned before a perihelion).
 - Dense output: every requested time inside an accepted step is filled from that step's
   polynomial x(h), v(h): steps are never shortened to hit output times (only the last step is
   clipped to the lane's final time). The outputs are written at the start of the next loop
@@ -179,27 +184,35 @@ class Result(NamedTuple):
 class Force(NamedTuple):
     """A force split in parts, so that each is computed no more often than it needs.
 
-    context(t, args) -> ctx: everything that depends on the time only (e.g. the planets'
-    positions from the ephemeris: by far the dearest part); accel(ctx, x, v, args) -> (a (3,),
-    encounter_ratio scalar): the dominant state-dependent rest. The predictor-corrector
+    context(epoch, tau, args) -> ctx: everything that depends on the time t = epoch + tau only
+    (e.g. the planets' positions from the ephemeris: by far the dearest part), the time given
+    in two parts, epoch a TDB JD and tau the days since it (`_prepare` says why);
+    accel(ctx, x, v, args) -> (a (3,), encounter_ratio scalar): the dominant state-dependent
+    rest. The predictor-corrector
     evaluates the nodes' contexts once per step attempt and reuses them in every iteration
     (the node times do not change).
     small(ctx, x, v, args) -> (3,), optional: terms many orders of magnitude below |a| (the
     Sun's relativity, outgassing), evaluated in the first SMALL_SWEEPS sweeps of each step
     and then held (see `_iterate`). A plain callable force(t, x, v, args) is also accepted
     (its context is t).
+    scales(ctx_a, ctx_b, span, x, v, args) -> (tau (K,), g (K,)), optional: for each minor
+    pull (a planet beside the Sun), the time scale (days) on which it changes and its size
+    (au/day^2), at the time of ctx_b, for the comet at x, v; ctx_a is the context `span` days
+    earlier (to difference positions into velocities). The step is then also held below
+    tau_k (7! epsilon |a| / g_k)^(1/7) (`_scale_limit`).
     """
 
     context: Callable
     accel: Callable
     small: Callable | None = None
+    scales: Callable | None = None
 
 
 def as_force(force) -> Force:
     """A Force from a Force or from a plain force(t, x, v, args) callable."""
     if isinstance(force, Force):
         return force
-    return Force(lambda t, args: t, force)
+    return Force(lambda epoch, tau, args: epoch + tau, force)
 
 
 def _mat7(matrix: np.ndarray, rows):
@@ -288,7 +301,6 @@ def _prepare(force: Force, cfg: Config, lane: _Lane, epoch, tau_end, args, a_nor
     a_norm: |acceleration| where the step starts (_end_accel_norm), for the record-break test."""
     sgn = jnp.sign(tau_end)
     remaining = tau_end - lane.tau
-    t0 = epoch + lane.tau
     # the next break (record boundary) ahead, at least ~1e-9 periods away
     u = (epoch - cfg.break_origin) + lane.tau
     period = jnp.where(jnp.isfinite(cfg.break_period), cfg.break_period, 1.0)
@@ -303,9 +315,12 @@ def _prepare(force: Force, cfg: Config, lane: _Lane, epoch, tau_end, args, a_nor
     clipped = ~is_last & (to_break < planned)
     dt = jnp.where(is_last, remaining, sgn * jnp.minimum(planned, to_break))
     b = lane.b * _powers(dt / lane.dt)[:, None]
-    h = jnp.asarray(NODES[1:])
-    t_nodes = epoch + (lane.tau + dt * h)
-    ctx_all = jax.vmap(force.context, in_axes=(0, None))(jnp.concatenate([t0[None], t_nodes]), args)
+    # The nodes' times go to the context as epoch + tau, not summed: a TDB JD's ulp is 4.7e-10
+    # days (40 us), at which the Sun's position jitters by a millimetre from node to node, a
+    # 1e-13 noise in a sungrazer's force; tau's resolution is a thousand times finer.
+    tau_nodes = lane.tau + dt * jnp.asarray(NODES[1:])
+    ctx_all = jax.vmap(force.context, in_axes=(None, 0, None))(epoch, jnp.concatenate([lane.tau[None], tau_nodes]),
+                                                               args)
     ctx_nodes = jax.tree_util.tree_map(lambda c: c[1:], ctx_all)
     ctx0 = jax.tree_util.tree_map(lambda c: c[0], ctx_all)
     a0, enc0 = force.accel(ctx0, lane.x, lane.v, args)
@@ -397,7 +412,30 @@ def _step_size(cfg: Config, a0, b, dt):
                      dt / SAFETY)
 
 
-def _finish(cfg: Config, lane: _Lane, trial: _Trial, sw: _Sweeps, tau_end):
+def _scale_limit(force: Force, cfg: Config, lane: _Lane, trial: _Trial, b, args):
+    """The longest step (days, > 0) that resolves the minor pulls (Force.scales) at the end
+    of this step: min_k tau_k (7! epsilon |a| / g_k)^(1/7), inf without Force.scales.
+
+    Why: the step-size criterion (_step_size) sees the total acceleration, which the Sun
+    dominates; a planet's pull that is 1e-4 of it but changes within days (a comet passing
+    0.07 au from Mars at 20 km/s) does not move the criterion, and steps of 16 days through
+    such a passage put an orbit 190 km off in 7 years (docs/performance.md). A pull g_k
+    varying on a time scale tau_k leaves a relative error of about (g_k / |a|) (dt / tau_k)^7
+    in the step's fit, which this limit holds at the criterion's own level, epsilon / 7!."""
+    if force.scales is None:
+        return jnp.inf
+    dt = trial.dt
+    ctx_a = jax.tree_util.tree_map(lambda c: c[5], trial.ctx)  # nodes h_6 and h_7
+    ctx_b = jax.tree_util.tree_map(lambda c: c[6], trial.ctx)
+    x7, v7 = dense(lane.x, lane.v, trial.a0, b, dt, NODES[7])
+    tau, g = force.scales(ctx_a, ctx_b, dt * (NODES[7] - NODES[6]), x7, v7, args)
+    a_end = jnp.sqrt(jnp.sum((trial.a0 + jnp.sum(b, axis=0)) ** 2))
+    ratio = cfg.epsilon * 5040.0 * a_end / jnp.maximum(g, 1e-300)
+    limit = jnp.abs(tau) * jnp.exp(jnp.log(ratio) / 7.0)
+    return jnp.min(jnp.where(jnp.isfinite(limit) & (limit > 0), limit, jnp.inf))
+
+
+def _finish(force: Force, cfg: Config, lane: _Lane, trial: _Trial, sw: _Sweeps, tau_end, args):
     """Accept or reject one lane's step; its next step size and predicted polynomial.
     Returns (new lane, step record for dense output, accepted)."""
     sgn = jnp.sign(tau_end)
@@ -406,12 +444,17 @@ def _finish(cfg: Config, lane: _Lane, trial: _Trial, sw: _Sweeps, tau_end):
     enc = sw.enc
     enc0 = trial.enc0
     pc_ok = err < PC_ACCEPT
-    dt_new = jnp.where(pc_ok, _step_size(cfg, a0, b, dt), SAFETY * dt)
+    dt_new = _step_size(cfg, a0, b, dt)
+    dt_new = jnp.sign(dt_new) * jnp.minimum(jnp.abs(dt_new), _scale_limit(force, cfg, lane, trial, b, args))
+    dt_new = jnp.where(pc_ok, dt_new, SAFETY * dt)
     reject = (~pc_ok) | (jnp.abs(dt_new) < SAFETY * jnp.abs(dt))
     # next step: capped growth and max_dt; sign is the integration direction
     dt_next = sgn * jnp.minimum(jnp.minimum(jnp.abs(dt_new), jnp.abs(dt) / SAFETY), cfg.max_dt)
-    # A step cut short at a break says little about the natural step: resume the planned one.
-    dt_next = jnp.where(clipped & ~reject, lane.dt, dt_next)
+    # A step cut short at a break says little about the natural step: resume the planned one,
+    # but never beyond what the control now asks for (the planned step may predate a
+    # perihelion: resuming it unchecked ran steps up to 1/SAFETY times too long).
+    resumed = sgn * jnp.minimum(jnp.minimum(jnp.abs(lane.dt), jnp.abs(dt_new)), cfg.max_dt)
+    dt_next = jnp.where(clipped & ~reject, resumed, dt_next)
     accepted = ~reject
 
     dx = dt * lane.v + dt * dt * (0.5 * a0 + jnp.asarray(_WX) @ dfs)
@@ -631,13 +674,13 @@ def advance(force: Callable, carry: Carry, pool_: Pool, times, cfg: Config = Con
     n_rows = pool_.x0.shape[0]
     force = as_force(force)
     prepare = jax.vmap(lambda ln, ep, te, a, an: _prepare(force, cfg, ln, ep, te, a, an))
-    finish = jax.vmap(lambda ln, tr, sw, te: _finish(cfg, ln, tr, sw, te))
+    finish = jax.vmap(lambda ln, tr, sw, te, a: _finish(force, cfg, ln, tr, sw, te, a))
 
     def attempt(lanes, epoch, tau_end, args, a_norm, active):
         """One step attempt for every slot; only the `active` ones iterate (the caller keeps
         the others' old state)."""
         trials = prepare(lanes, epoch, tau_end, args, a_norm)
-        return finish(lanes, trials, _iterate(force, lanes, trials, args, active), tau_end)
+        return finish(lanes, trials, _iterate(force, lanes, trials, args, active), tau_end, args)
 
     limit = jnp.iinfo(jnp.int32).max if max_iter is None else max_iter
     orders = _time_orders(times)

@@ -41,6 +41,12 @@ Design decisions:
   short-period comets moved by tens of metres when epsilon was halved, at 1e-10 none moves by
   more than a few metres, for about 14% more steps; max_step_days = 100 because longer steps
   straddle several of the Sun's record joins (figures: docs/performance.md).
+- Planetary passages: the integrator's step criterion sees the total acceleration, which the
+  Sun dominates. A comet passing 0.067 au from Mars at 20 km/s feels a pull 1e-4 of the
+  Sun's that changes within days; through it on 16-day steps it came out 190 km off in 7
+  years. The model therefore gives the integrator each planet's (and the Moon's) time scale,
+  distance over relative speed, and pull (ForceModel._scales, ias15.Force.scales), and the
+  steps are held short enough to resolve them at the same epsilon (docs/performance.md).
 - Close-encounter limit: the comet stops with CLOSE_ENCOUNTER inside `encounter_au` (default
   1e-3 au = 150,000 km, two Jupiter radii) of a planet system barycentre, the Earth or the Moon,
   or inside the Sun's photosphere (IAU 2015 nominal radius, 695,700 km). Closer than that, a
@@ -151,13 +157,15 @@ class ForceModel:
     def force(self) -> ias15.Force:
         """The force of ias15 for one comet, split into its time-only part (the perturbers'
         positions and the Sun's velocity, for relativity and non-grav) and the rest."""
-        return ias15.Force(self._context, self._accel, self._small if (self.relativity or self.nongrav) else None)
+        return ias15.Force(self._context, self._accel, self._small if (self.relativity or self.nongrav) else None,
+                           self._scales if self.planets else None)
 
-    def _context(self, t, params):
+    def _context(self, epoch, tau, params):
         if not self.planets:
             return jnp.zeros((1, 3)), jnp.zeros(3)
         if self.table is not None:
-            return self.table.positions(t)
+            return self.table.positions(epoch, tau)
+        t = epoch + tau
         positions = self.ephemeris.position_many(TARGETS, t)
         _, sun_velocity = self.ephemeris.state(TARGETS[SUN_INDEX], t)
         return positions, sun_velocity
@@ -165,6 +173,17 @@ class ForceModel:
     def _accel(self, ctx, x, v, params):
         positions, _ = ctx
         return forces.point_masses(x, positions, self.gm, self.limits)
+
+    def _scales(self, ctx_a, ctx_b, span, x, v, params):
+        """The planets' (and the Moon's) pulls for the step control (ias15.Force.scales): each
+        one's time scale, distance over speed relative to the comet (body velocities from
+        the positions `span` days apart), and its size GM / d^2. The Sun's is left to the
+        integrator's own criterion."""
+        pa, pb = ctx_a[0][1:], ctx_b[0][1:]
+        d = pb - x
+        u = v - (pb - pa) / span
+        r2 = jnp.sum(d * d, axis=-1)
+        return jnp.sqrt(r2 / jnp.sum(u * u, axis=-1)), self.gm[1:] / r2
 
     def _small(self, ctx, x, v, params):
         positions, sun_velocity = ctx
@@ -306,6 +325,9 @@ def _integrate_pool(lanes: Lanes, starts: Starts, times_padded, n_times, model: 
     no_limit = np.int32(np.iinfo(np.int32).max)
     carry, work = _advance(model, carry, work, times_j, cfg, no_limit, True)
     while True:
+        # at the smallest size there is nothing left to compact: one call runs to the end
+        # (a host round trip every ROUND_ITERATIONS iterations is most of a few-comet call)
+        last = carry.src.shape[0] <= COMPACT_SIZES[0]
         carry, work = _advance(model, carry, work, times_j, cfg, np.int32(ROUND_ITERATIONS), False)
         running = np.asarray(carry.src) >= 0
         if not running.any():

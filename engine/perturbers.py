@@ -54,13 +54,19 @@ class PerturberTable(NamedTuple):
     origin: jax.Array
     slot_days: jax.Array
 
-    def positions(self, t):
-        """(B, 3) barycentric positions (au) at TDB JD t (scalar), and the (3,) velocity
-        (au/day) of body 0 (the Sun, for the force's heliocentric velocities)."""
+    def positions(self, t, tau=0.0):
+        """(B, 3) barycentric positions (au) at TDB JD t + tau (scalars; tau in days), and the
+        (3,) velocity (au/day) of body 0 (the Sun, for the force's heliocentric velocities).
+        The time in two parts keeps tau's resolution, where t + tau would round to a JD's ulp
+        (4.7e-10 days); tau is added to t's fraction of a slot, which does not depend on where
+        the table starts, so that a comet's orbit does not depend on the others in its call."""
         n_slots = self.coef[0].shape[0]
-        u = (t - self.origin) / self.slot_days
-        slot = jnp.clip(jnp.floor(u), 0, n_slots - 1)
-        s = jnp.clip(2.0 * (u - slot) - 1.0, -1.0, 1.0)
+        u = (t - self.origin) / self.slot_days  # exact: t and origin are close, slots 2^k days
+        whole = jnp.floor(u)
+        u = (u - whole) + tau / self.slot_days
+        within = jnp.floor(u)
+        slot = jnp.clip(whole + within, 0, n_slots - 1)
+        s = jnp.clip(2.0 * (u - within) - 1.0, -1.0, 1.0)
         rows = [c[slot.astype(jnp.int32)] for c in self.coef]  # (K_b, 3) each: a gather per body
         # T_k(s) by its recurrence, accumulated coefficient by coefficient (a stacked (K,)
         # basis times the row and a sum measured 1.9x slower under XLA's CPU backend)
