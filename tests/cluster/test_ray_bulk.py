@@ -19,7 +19,12 @@ from encke.engine.bulk import propagate_bulk
 from encke.engine.bulk.dataset import COLUMNS
 
 CATALOG = "cometels/CometEls-2024-09-07.txt"
-CHUNK = 1024
+# 20,480 orbits in 10 chunks of 2048 x 200 epochs: a chunk runs long enough (about a second on the
+# loaded 2-core machine) that the worker node is killed while it is still computing one. With 20
+# chunks of 1024 x 100 epochs a chunk seen running sometimes finished before the kill landed, and
+# nothing was retried.
+CHUNK = 2048
+START, STOP, EPOCHS = "2025-01-01", "2025-07-19", 200  # daily, both ends included
 
 
 def _table(catalog, rows: int):
@@ -62,7 +67,7 @@ def test_job_survives_losing_the_worker_node(ray_cluster, shared_data, tmp_path)
     pq.write_table(table, tmp_path / "in.parquet")
     out = tmp_path / "out"
     argv = [sys.executable, "-m", "encke.client.cli", "propagate", "--input", str(tmp_path / "in.parquet"),
-            "--start", "2025-01-01", "--stop", "2025-04-10", "--step", "1d", "--chunk-objects", str(CHUNK),
+            "--start", START, "--stop", STOP, "--step", "1d", "--chunk-objects", str(CHUNK),
             "--output", str(out), "--cluster", "--no-progress"]
     env = {**ray_cluster["env"], "RAY_ADDRESS": ray_cluster["address"]}  # --cluster alone joins $RAY_ADDRESS
     job = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -83,7 +88,7 @@ def test_job_survives_losing_the_worker_node(ray_cluster, shared_data, tmp_path)
     assert lost, (f"the worker node never ran a chunk while the job ran: {err[-3000:]}\n"
                   f"{_jsonl(out / '_attempts.jsonl')}\n{worker.members()}")
     assert job.returncode == 0, err[-3000:]
-    assert f"= {table.num_rows * 100} rows" in err and f"on ray {ray_cluster['address']}" in err
+    assert f"= {table.num_rows * EPOCHS} rows" in err and f"on ray {ray_cluster['address']}" in err
     attempts = _jsonl(out / "_attempts.jsonl")
     tries = {k: [a for a in attempts if a["chunk"] == k] for k in range(chunks)}
     retried = [k for k, t in tries.items() if len(t) > 1]
@@ -98,7 +103,7 @@ def test_job_survives_losing_the_worker_node(ray_cluster, shared_data, tmp_path)
     times = np.unique(pq.read_table(out / parts[0]["file"], columns=["time_tdb_jd"]).column(0).to_numpy())
     here = propagate_bulk(tmp_path / "in.parquet", times, tmp_path / "here", chunk_objects=CHUNK)
     a, b = _read(out), _read(here.path)
-    assert a.num_rows == b.num_rows == table.num_rows * 100
+    assert a.num_rows == b.num_rows == table.num_rows * EPOCHS
     assert a.column("id").to_pylist() == b.column("id").to_pylist()
     for name in COLUMNS[1:]:
         np.testing.assert_allclose(a.column(name).to_numpy(), b.column(name).to_numpy(), rtol=0, atol=1e-12)
