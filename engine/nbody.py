@@ -325,9 +325,6 @@ def _integrate_pool(lanes: Lanes, starts: Starts, times_padded, n_times, model: 
     no_limit = np.int32(np.iinfo(np.int32).max)
     carry, work = _advance(model, carry, work, times_j, cfg, no_limit, True)
     while True:
-        # at the smallest size there is nothing left to compact: one call runs to the end
-        # (a host round trip every ROUND_ITERATIONS iterations is most of a few-comet call)
-        last = carry.src.shape[0] <= COMPACT_SIZES[0]
         carry, work = _advance(model, carry, work, times_j, cfg, np.int32(ROUND_ITERATIONS), False)
         running = np.asarray(carry.src) >= 0
         if not running.any():
