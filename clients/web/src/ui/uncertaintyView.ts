@@ -138,7 +138,8 @@ export class UncertaintyView {
       (c) => {
         if (token !== this.token || !this.state) return;
         this.state.available = c.available;
-        this.state.note = c.available ? `${c.orbit}: ${c.uncertainty_note}` : `Not available: ${c.uncertainty_note}`;
+        // the server's own words: "covariance of SBDB orbit solution ..." or "no covariance available: <why>"
+        this.state.note = c.uncertainty_note;
         this.toggle.disabled = !c.available;
         this.describe();
       },
