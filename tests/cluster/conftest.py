@@ -119,6 +119,16 @@ class NodeExited(RuntimeError):
     """`ray start` gave up (its raylet must register within 30 s, which a loaded machine can miss)."""
 
 
+def _wait_started(nodes, timeout: float = 180) -> None:
+    """Until every node's `ray start` has printed that its node is up (a file read, no Ray)."""
+    deadline = time.monotonic() + timeout
+    while not all(STARTED in node.log.read_bytes() for node in nodes):
+        _check_running(nodes)
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"ray start did not report its node up within {timeout} s")
+        time.sleep(0.2)
+
+
 def _wait_for_nodes(address: str, count: int, nodes, timeout: float = 180) -> list[str]:
     script = ("import ray, sys; ray.init(address=sys.argv[1], logging_level='error', log_to_driver=False); "
               "alive = [n for n in ray.nodes() if n['Alive']]; "
@@ -126,9 +136,7 @@ def _wait_for_nodes(address: str, count: int, nodes, timeout: float = 180) -> li
     deadline = time.monotonic() + timeout
     # A poll is a Python process that imports Ray and joins the cluster (seconds of CPU, taken from
     # the nodes that are starting): poll only once every `ray start` says its node is up.
-    while not all(STARTED in node.log.read_bytes() for node in nodes) and time.monotonic() < deadline:
-        _check_running(nodes)
-        time.sleep(0.2)
+    _wait_started(nodes, timeout)
     while time.monotonic() < deadline:
         _check_running(nodes)
         proc = subprocess.run([sys.executable, "-c", script, address], capture_output=True, text=True, timeout=120,
@@ -155,7 +163,7 @@ def ray_cluster():
                         f"--temp-dir={temp}", *_node_args(head_ports)], temp.parent / f"{temp.name}-head.log")
         nodes.append(head)
         address = f"127.0.0.1:{gcs}"
-        _wait_for_nodes(address, 1, nodes)
+        _wait_started(nodes)  # the head's GCS is up: the worker can join (checked with it, below)
         for attempt in range(3):
             worker = RayNode([f"--address={address}", *_node_args(worker_ports)], temp.parent / f"{temp.name}-worker.log")
             nodes.append(worker)
