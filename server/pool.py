@@ -9,8 +9,8 @@ it is about to send it, and stops when the client goes away.
 The workers run at a lower CPU priority than the rest of the process (`background_priority`):
 the event-loop thread, which parses every request, sends every answer and answers /api/health
 itself, then gets a core first when the cores are busy, and with it the GIL. Under 50 streams
-and 50 HTTP clients on two cores this took health's p99 from ~0.5 s to tens of milliseconds
-(docs/performance.md, "Service under load"); with idle cores the priority changes nothing.
+and 50 HTTP clients on two shared cores, this with app.HealthResponder took health's p99 from
+0.7-1 s to 63-77 ms (docs/performance.md, "Service under load"); idle cores, it changes nothing.
 """
 from __future__ import annotations
 
