@@ -5,13 +5,43 @@
  * - the dust tail, in the orbit plane, curving back from the anti-Sun line towards the
  *   trailing side (-(pole x r) is against the motion), wider and shorter (warm white).
  * Length and brightness follow activity() and tailLengthAu() of physics/magnitude.ts (the
- * shader repeats those formulas); comets beyond TAIL_MAX_R_AU, without H/K, filtered out or
- * fainter than the limiting magnitude collapse to nothing in the vertex shader, so the cost
- * is ~50 vertices per comet and fill only where tails are drawn. Blending is additive, with
- * premultiplied output so the transparent upper canvas composites over the orbit lines.
+ * shader repeats those formulas). Each frame, tailedComets() picks on the CPU the few comets
+ * whose tail is long enough to draw (most of the catalog is too far or too faint) and only
+ * those become instances: with a software rasterizer (SwiftShader, as on machines without a
+ * GPU) shading ~50 vertices for every catalog comet, to collapse nearly all of them, cost
+ * more than the viewer's whole frame otherwise. Blending is additive, with premultiplied
+ * output so the transparent upper canvas composites over the orbit lines.
  */
 import * as THREE from "three";
-import { TAIL_ACTIVITY_SCALE, TAIL_MAX_AU, TAIL_MAX_R_AU } from "../physics/magnitude";
+import { activity, TAIL_ACTIVITY_SCALE, TAIL_MAX_AU, TAIL_MAX_R_AU, tailLengthAu } from "../physics/magnitude";
+
+/** Tails shorter than this (au) are not drawn: under a pixel at any zoom the viewer allows. */
+export const TAIL_MIN_AU = 2e-4;
+
+/**
+ * Which comets get a tail this frame (the vertex shader's own test): shown (visible[k] = 1),
+ * H/K known, within TAIL_MAX_R_AU of the Sun, no fainter than the limiting magnitude (seen
+ * from the Earth, or from the Sun when the Earth is unknown), tail at least TAIL_MIN_AU.
+ * Writes their catalog indices to out and returns how many.
+ */
+export function tailedComets(
+  positions: ArrayLike<number>, visible: ArrayLike<number>, H: ArrayLike<number>, K: ArrayLike<number>,
+  limit: number, earth: readonly [number, number, number] | null, out: Uint32Array,
+): number {
+  let n = 0;
+  for (let k = 0; k < visible.length; k++) {
+    if (visible[k] < 0.5) continue;
+    const x = positions[3 * k], y = positions[3 * k + 1], z = positions[3 * k + 2];
+    const r = Math.hypot(x, y, z);
+    const act = activity(H[k], K[k], r);
+    if (act <= 0 || tailLengthAu(act, r) < TAIL_MIN_AU) continue;
+    const delta = earth ? Math.hypot(x - earth[0], y - earth[1], z - earth[2]) : r;
+    const m = 10 - 2.5 * Math.log10(act) + 5 * Math.log10(Math.max(delta, 1e-6));
+    if (m > limit) continue;
+    out[n++] = k;
+  }
+  return n;
+}
 
 const SEGMENTS = 24;
 
@@ -38,7 +68,7 @@ const vertexShader = /* glsl */ `
     float m = mh + 5.0 * LOG10 * log(max(delta, 1e-6));
     float act = pow(10.0, -0.4 * (mh - 10.0));
     float len = min(${TAIL_MAX_AU.toFixed(3)} * (1.0 - exp(-act / ${TAIL_ACTIVITY_SCALE.toFixed(1)})), 2.5 * r);
-    if (iVisible < 0.5 || iH < -90.0 || r > ${TAIL_MAX_R_AU.toFixed(1)} || r < 1e-6 || m > uLimit || len < 2e-4) {
+    if (iVisible < 0.5 || iH < -90.0 || r > ${TAIL_MAX_R_AU.toFixed(1)} || r < 1e-6 || m > uLimit || len < ${TAIL_MIN_AU.toExponential()}) {
       gl_Position = vec4(2.0, 2.0, 2.0, 1.0);   // outside the clip volume: nothing drawn
       vI = 0.0;
       return;
@@ -98,39 +128,49 @@ function ribbon(): { aU: Float32Array; aV: Float32Array; index: number[] } {
 
 export class TailLayer {
   readonly group = new THREE.Group();
-  private readonly pos: THREE.InstancedBufferAttribute;
-  private readonly visible: THREE.InstancedBufferAttribute;
+  private readonly geometries: THREE.InstancedBufferGeometry[] = [];
   private readonly materials: THREE.ShaderMaterial[] = [];
+  // Per-instance attributes, packed each frame with the tailed comets only.
+  private readonly iPos: THREE.InstancedBufferAttribute;
+  private readonly iPole: THREE.InstancedBufferAttribute;
+  private readonly iH: THREE.InstancedBufferAttribute;
+  private readonly iK: THREE.InstancedBufferAttribute;
+  private readonly chosen: Uint32Array;
+  private readonly H: Float64Array;
+  private readonly K: Float64Array;
+  private limit = 30;
+  private earth: [number, number, number] | null = null;
+  /** How many comets have a tail in the last frame drawn. */
+  count = 0;
 
   /** H, K: NaN where unknown; pole: flat 3N unit orbit normals (ecliptic). */
-  constructor(count: number, H: ArrayLike<number>, K: ArrayLike<number>, pole: Float32Array) {
+  constructor(count: number, H: ArrayLike<number>, K: ArrayLike<number>, private readonly pole: Float32Array) {
     this.group.name = "tails";
+    this.H = Float64Array.from(H);
+    this.K = Float64Array.from(K);
+    this.chosen = new Uint32Array(count);
+    const dynamic = (size: number) =>
+      new THREE.InstancedBufferAttribute(new Float32Array(size * count), size).setUsage(THREE.DynamicDrawUsage);
+    this.iPos = dynamic(3); this.iPole = dynamic(3); this.iH = dynamic(1); this.iK = dynamic(1);
+    // A shown instance always passes the shader's test; iVisible stays 1.
+    const iVisible = new THREE.InstancedBufferAttribute(new Float32Array(count).fill(1), 1);
     const { aU, aV, index } = ribbon();
-    this.pos = new THREE.InstancedBufferAttribute(new Float32Array(3 * count), 3).setUsage(THREE.DynamicDrawUsage);
-    this.visible = new THREE.InstancedBufferAttribute(new Float32Array(count), 1).setUsage(THREE.DynamicDrawUsage);
-    const h = new Float32Array(count), k = new Float32Array(count);
-    for (let j = 0; j < count; j++) {
-      const known = Number.isFinite(H[j]) && Number.isFinite(K[j]);
-      h[j] = known ? H[j] : -99;
-      k[j] = known ? K[j] : 0;
-    }
-    const poles = new THREE.InstancedBufferAttribute(pole, 3);
-    const hAttr = new THREE.InstancedBufferAttribute(h, 1), kAttr = new THREE.InstancedBufferAttribute(k, 1);
     for (const [kind, color] of [[0, new THREE.Color(0.45, 0.72, 1.0)], [1, new THREE.Color(1.0, 0.88, 0.66)]] as const) {
       const geometry = new THREE.InstancedBufferGeometry();
       geometry.setAttribute("aU", new THREE.BufferAttribute(aU, 1));
       geometry.setAttribute("aV", new THREE.BufferAttribute(aV, 1));
       geometry.setAttribute("position", new THREE.BufferAttribute(new Float32Array(3 * aU.length), 3));
       geometry.setIndex(index);
-      geometry.setAttribute("iPos", this.pos);
-      geometry.setAttribute("iPole", poles);
-      geometry.setAttribute("iH", hAttr);
-      geometry.setAttribute("iK", kAttr);
-      geometry.setAttribute("iVisible", this.visible);
-      geometry.instanceCount = count;
+      geometry.setAttribute("iPos", this.iPos);
+      geometry.setAttribute("iPole", this.iPole);
+      geometry.setAttribute("iH", this.iH);
+      geometry.setAttribute("iK", this.iK);
+      geometry.setAttribute("iVisible", iVisible);
+      geometry.instanceCount = 0;
+      this.geometries.push(geometry);
       const material = new THREE.ShaderMaterial({
         uniforms: {
-          uKind: { value: kind }, uColor: { value: color }, uOpacity: { value: 1 }, uLimit: { value: 30 },
+          uKind: { value: kind }, uColor: { value: color }, uOpacity: { value: 1 }, uLimit: { value: this.limit },
           uEarth: { value: new THREE.Vector3(1, 0, 0) }, uHasEarth: { value: 0 },
         },
         vertexShader, fragmentShader, transparent: true, depthWrite: false,
@@ -148,17 +188,30 @@ export class TailLayer {
 
   /** Positions (float32 3N, as drawn) and visibility (0/1 per comet) for this frame. */
   update(positions: Float32Array, visible: Float32Array): void {
-    (this.pos.array as Float32Array).set(positions);
-    (this.visible.array as Float32Array).set(visible);
-    this.pos.needsUpdate = true;
-    this.visible.needsUpdate = true;
+    const n = tailedComets(positions, visible, this.H, this.K, this.limit, this.earth, this.chosen);
+    const pos = this.iPos.array as Float32Array, pole = this.iPole.array as Float32Array;
+    const h = this.iH.array as Float32Array, kk = this.iK.array as Float32Array;
+    for (let j = 0; j < n; j++) {
+      const k = this.chosen[j];
+      for (let c = 0; c < 3; c++) {
+        pos[3 * j + c] = positions[3 * k + c];
+        pole[3 * j + c] = this.pole[3 * k + c];
+      }
+      h[j] = this.H[k];
+      kk[j] = this.K[k];
+    }
+    for (const attribute of [this.iPos, this.iPole, this.iH, this.iK]) attribute.needsUpdate = true;
+    for (const geometry of this.geometries) geometry.instanceCount = n;
+    this.count = n;
   }
 
   setLimit(limit: number): void {
+    this.limit = limit;
     for (const m of this.materials) m.uniforms.uLimit.value = limit;
   }
 
   setEarth(earth: [number, number, number] | null): void {
+    this.earth = earth ? [earth[0], earth[1], earth[2]] : null;
     for (const m of this.materials) {
       if (earth) (m.uniforms.uEarth.value as THREE.Vector3).set(earth[0], earth[1], earth[2]);
       m.uniforms.uHasEarth.value = earth ? 1 : 0;
