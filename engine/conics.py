@@ -113,6 +113,20 @@ def rotated_basis(i, node, argp, rotation):
     return tuple(jnp.moveaxis(jnp.tensordot(rotation, v, axes=1), 0, -1) for v in _basis_components(i, node, argp))
 
 
+def _written_once(values, token):
+    """values, each computed once into memory: the outputs of a `cond` on the runtime flag
+    token (always true) are buffers, which XLA's fusion cannot see through.
+
+    XLA's CPU fusion copies every cheap elementwise op into each consumer (see
+    kepler._passes). The six state components each read x and y (or vx and vy), so fused
+    into the (..., 6) output the tail of perifocal_state (the Newton correction carried into
+    U0..U2, ~40 flops) was computed once per component, six times per lane, by a fusion that
+    also runs on one thread (it writes the tile into the output in place). An
+    optimization_barrier would not hold: the CPU pipeline strips it before fusion.
+    """
+    return jax.lax.cond(token, lambda v: v, lambda v: tuple(jnp.zeros_like(a) for a in v), values)
+
+
 def basis_state(q, e, p, qv, dt, mu, hyperbolic=True):
     """(…, 6) state at dt days from perihelion along the basis vectors p, qv (…, 3) of
     rotated_basis; plus a converged flag. The objects' own part (the basis) is passed in, so
@@ -120,6 +134,8 @@ def basis_state(q, e, p, qv, dt, mu, hyperbolic=True):
     sqrt_mu = jnp.sqrt(mu)
     alpha = (1.0 - e) / q
     x, y, vx, vy, converged = perifocal_state(q, e, alpha, dt, sqrt_mu, hyperbolic=hyperbolic)
+    if jax.default_backend() == "cpu":
+        x, y, vx, vy = _written_once((x, y, vx, vy), sqrt_mu > 0)
     pos = x[..., None] * p + y[..., None] * qv
     vel = vx[..., None] * p + vy[..., None] * qv
     return jnp.concatenate([pos, vel], axis=-1), converged

@@ -23,10 +23,13 @@ a harmless orbit and are sliced off before anything is returned. With several de
 object axis is sharded over them. A batch that kepler.needs_hyperbolic_branch clears (every
 ellipse and parabola, and hyperbolas close to e = 1) runs a compiled variant without the
 exponential branch of the Stumpff functions; a batch with a strongly hyperbolic object runs
-the full one.
+the full one. On one CPU device the states are written into the memory of the previous
+result once the caller holds no view of it (_OutputSpare), instead of into fresh memory.
 """
 from __future__ import annotations
 
+import threading
+import weakref
 from functools import partial
 from typing import NamedTuple
 
@@ -49,6 +52,8 @@ MODELS = ("kepler", "nbody")
 MAX_LANES = 2**24
 # Object-epochs per step of the CPU tile loop (_object_tile).
 TILE_LANES = 2**18
+# Largest result whose memory propagate keeps for reuse (_OutputSpare): one chunk of MAX_LANES.
+SPARE_MAX_BYTES = MAX_LANES * 6 * 8
 
 
 class PropagationResult(NamedTuple):
@@ -66,15 +71,17 @@ def _object_states(q, e, p, qv, tp, times, offset, mu, hyperbolic=True):
     return state + offset, converged
 
 
-@partial(jax.jit, static_argnames=("hyperbolic", "tile"))
-def _kepler_grid(q, e, i, node, argp, tp, times, offset, rotation, mu, hyperbolic=True, tile=0):
+@partial(jax.jit, static_argnames=("hyperbolic", "tile"), donate_argnames=("out",))
+def _kepler_grid(q, e, i, node, argp, tp, times, offset, rotation, mu, out=None, hyperbolic=True, tile=0):
     """(Nb,) elements x (Mb,) times -> ((Nb, Mb, 6) states, (Nb,) status).
 
     offset (Mb, 6) is added to every state (the Sun's barycentric state for center="ssb", else
     zeros); rotation (3, 3) takes ecliptic components to the output frame. hyperbolic=False
     compiles the variant without the exponential Stumpff branch, for objects that
     kepler.needs_hyperbolic_branch clears (faster per lane: docs/performance.md). tile > 0 runs
-    the objects `tile` at a time in a sequential loop (see _object_tile).
+    the objects `tile` at a time in a sequential loop (see _object_tile). out, if given, is an
+    (Nb, Mb, 6) float64 array that is donated: the states are written into its memory (its
+    contents are never read), instead of into a fresh allocation (see _OutputSpare).
     """
     finite = jnp.isfinite(q) & jnp.isfinite(e) & jnp.isfinite(i) & jnp.isfinite(node)
     finite = finite & jnp.isfinite(argp) & jnp.isfinite(tp)
@@ -87,20 +94,83 @@ def _kepler_grid(q, e, i, node, argp, tp, times, offset, rotation, mu, hyperboli
     # The objects' own part, once for the whole batch: the basis takes six sines and cosines.
     p, qv = rotated_basis(i, node, argp, rotation)
 
-    def one_object(el):
-        states, converged = _object_states(*el, times, offset, mu, hyperbolic)
-        return states, jnp.all(converged)
+    def objects_states(objects):
+        states, converged = jax.vmap(lambda *el: _object_states(*el, times, offset, mu, hyperbolic))(*objects)
+        return states, jnp.all(converged, axis=1)
 
     objects = (q, e, p, qv, tp)
-    if 0 < tile < q.shape[0]:
-        states, all_converged = jax.lax.map(one_object, objects, batch_size=tile)
+    n = q.shape[0]
+    if 0 < tile < n:
+        # The tiles' states go straight into the output (a dynamic-update-slice in place);
+        # lax.map would first fill its stacked output with zeros, a whole extra pass over it.
+        def one_tile(k, carry):
+            out, all_converged = carry
+            start = k * tile
+            states, ok = objects_states([jax.lax.dynamic_slice_in_dim(a, start, tile) for a in objects])
+            out = jax.lax.dynamic_update_slice_in_dim(out, states, start, axis=0)
+            return out, jax.lax.dynamic_update_slice_in_dim(all_converged, ok, start, axis=0)
+
+        assert n % tile == 0, (n, tile)  # every row is written (out's contents are never read)
+        if out is None:
+            out = jnp.zeros((n, times.shape[0], 6), q.dtype)
+        states, all_converged = jax.lax.fori_loop(0, n // tile, one_tile, (out, jnp.zeros(n, bool)))
     else:
-        states, all_converged = jax.vmap(one_object)(objects)
+        states, all_converged = objects_states(objects)
+        if out is not None:  # written into the donated memory (XLA aliases the two)
+            states = jax.lax.dynamic_update_slice_in_dim(out, states, 0, axis=0)
     code = jnp.where(invalid, status.INVALID_ELEMENTS, jnp.where(all_converged, status.OK, status.NOT_CONVERGED))
     # Failed rows are NaN'd on the host (propagate), not here: a `where` on the states would need
     # the per-object verdict, a reduction over all epochs, and so a second pass over the
     # whole (N, M, 6) output.
     return states, code.astype(jnp.int32)
+
+
+class _OutputSpare:
+    """The memory of the last one-chunk CPU result, kept for the next call of the same shape
+    once every numpy view of it that propagate handed out is gone.
+
+    A fresh (N, M, 6) output is new memory on every call: at N = 1e5, M = 100 (530 MB) the
+    operating system's page faults and zeroing of it were a quarter of the call's CPU time,
+    and XLA filled it with zeros once more before writing the tiles (docs/performance.md).
+    A result the caller has dropped is donated to the next call instead (_kepler_grid's
+    `out`), which writes into pages already mapped, once.
+
+    Safety: the array handed out is a view of `whole`, the zero-copy numpy array of the jax
+    result, and every view of a view has `whole` as its base, so `whole` lives exactly as long
+    as any view of the result does; only a weak reference to it is kept here. The jax result
+    is donated only once that reference is dead. (Second guard: PjRt does not donate a buffer
+    that a numpy array still shares; it allocates afresh.) A result that jax copied rather
+    than shared keeps its numpy copy alive itself, so it is never reused. At most one result
+    is held, of at most SPARE_MAX_BYTES, until the next call; `clear()` lets it go.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._held = None  # (jax.Array, weakref.ref to its numpy view `whole`)
+
+    def take(self, shape):
+        """The held array if it has `shape` and no view of it is alive (it is then the
+        caller's, to donate), else None; either way nothing is held afterwards."""
+        with self._lock:
+            held, self._held = self._held, None
+        if held is None:
+            return None
+        array, whole = held
+        if whole() is None and array.shape == tuple(shape) and not array.is_deleted():
+            return array
+        return None
+
+    def keep(self, array, whole):
+        if array.nbytes <= SPARE_MAX_BYTES:
+            with self._lock:
+                self._held = (array, weakref.ref(whole))
+
+    def clear(self):
+        with self._lock:
+            self._held = None
+
+
+_SPARE = _OutputSpare()
 
 
 def _object_tile(n_bucket: int, m_bucket: int, mesh) -> int:
@@ -152,6 +222,9 @@ def _kepler_group(fields, times, rotation, offset, mu, max_lanes, hyperbolic):
     shared = batching.replicate((put(times_p), put(offset_p), put(rotation)), mesh)
 
     bounds = batching.chunk_bounds(n, chunk)
+    # One chunk on one CPU device: the states go into the memory of the previous such result
+    # once the caller has let go of it (_OutputSpare), or else into a fresh array.
+    reuse = len(bounds) == 1 and mesh is None and jax.default_backend() == "cpu"
     pending = []
     for start, stop in bounds:
         size = chunk if stop - start == chunk else batching.bucket_size(stop - start, batching.MIN_OBJECT_BUCKET, n_dev)
@@ -159,10 +232,19 @@ def _kepler_group(fields, times, rotation, offset, mu, max_lanes, hyperbolic):
         parts = batching.shard_objects([put(p) for p in parts], mesh)
         # dispatched asynchronously
         tile = _object_tile(size, m_bucket, mesh)
-        pending.append((start, stop, _kepler_grid(*parts, *shared, mu, hyperbolic=hyperbolic, tile=tile)))
+        out = None
+        if reuse:
+            shape = (size, m_bucket, 6)
+            out = _SPARE.take(shape)
+            if out is None:
+                out = jnp.zeros(shape)
+        pending.append((start, stop, _kepler_grid(*parts, *shared, mu, out=out, hyperbolic=hyperbolic, tile=tile)))
     if len(pending) == 1:  # no copy: a view of the padded result
         states, code = pending[0][2]
-        out, codes = np.asarray(states)[:n, :m], np.asarray(code)[:n]
+        whole = np.asarray(states)
+        if reuse:
+            _SPARE.keep(states, whole)
+        out, codes = whole[:n, :m], np.asarray(code)[:n]
     else:
         out = np.empty((n, m, 6))
         codes = np.empty(n, dtype=np.int32)

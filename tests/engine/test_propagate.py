@@ -78,6 +78,42 @@ def test_cpu_tiles_give_the_one_pass_result(monkeypatch):
         assert np.all(diff <= 1e-14 * np.linalg.norm(one_pass.states[ok][..., part], axis=-1))
 
 
+@pytest.mark.parametrize("tile_lanes", [None, 64 * 6])
+def test_held_results_keep_their_numbers_and_a_dropped_one_is_written_again(monkeypatch, tile_lanes):
+    """propagate writes a call's states into the memory of the previous result once no view of
+    that result is alive (propagate._OutputSpare), in one pass or in tiles: a result still
+    held, or any view of one, keeps its numbers; a dropped one's memory is written again, every
+    element of it (the numbers equal those from fresh memory)."""
+    if tile_lanes:
+        monkeypatch.setattr(propagate_module, "TILE_LANES", tile_lanes)
+        assert _object_tile(320, 6, None) == 64
+    el = _mixed(np.random.default_rng(9), 300)
+    other = el.replace(tp=el.tp + 3.0 * YEAR)
+
+    def address(a):
+        return a.__array_interface__["data"][0]
+
+    first = propagate(el, TIMES)
+    first_numbers = first.copy()
+    second = propagate(other, TIMES)  # `first` is held: fresh memory
+    second_numbers = second.copy()
+    assert address(second) != address(first) and not np.array_equal(second, first)
+    np.testing.assert_array_equal(first, first_numbers)
+    part, second_address = second[10:20, 2:], address(second)
+    del second  # a view of it is still alive: not reused
+    third = propagate(el, TIMES)
+    assert address(third) != second_address
+    np.testing.assert_array_equal(part, second_numbers[10:20, 2:])
+    np.testing.assert_array_equal(third, first_numbers)
+    third_address = address(third)
+    del third, part  # nothing of `third` is alive: its memory takes the next result
+    fourth = propagate(other, TIMES)
+    assert address(fourth) == third_address
+    np.testing.assert_array_equal(fourth, second_numbers)
+    np.testing.assert_array_equal(first, first_numbers)
+    propagate_module._SPARE.clear()
+
+
 def test_tile_divides_the_bucket_and_bounds_the_lanes():
     assert _object_tile(72, 7, None) == 0  # fits in one tile: one pass
     for n_bucket, m_bucket in ((106496, 104), (2**20, 1), (15 * 2**14, 3), (2**16, 2**12)):
