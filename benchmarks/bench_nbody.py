@@ -335,6 +335,7 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None, repeats:
     from encke.engine.ephemeris import load_ephemeris
 
     sizes = tuple(sizes) or (QUICK_SIZES if quick else SIZES + (LARGE_SIZES if large else ()))
+    load_start = os.getloadavg()  # the machines here are shared: every timing goes with its load
     eph = load_ephemeris("de440")
     times = START_TDB + 365.25 * np.arange(1, YEARS + 1)
     (orbits, t_orbits) = _timed(lambda: _population_orbits(eph, max(sizes), only))
@@ -359,6 +360,8 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None, repeats:
         "populations": [d for _, _, d in orbits.values()], "orbits_s": round(t_orbits, 2),
         "machine": platform.platform(), "cpu_count": os.cpu_count(), "jax": jax.__version__,
         "device": jax.devices()[0].platform, "repeats": repeats,
+        "load_average_start": [round(x, 2) for x in load_start],
+        "load_average_end": [round(x, 2) for x in os.getloadavg()],
         "kete": "available" if kete is not None else f"unavailable ({kete_error})",
         "assist": "available" if have_assist else "unavailable", "asteroids": "off in all engines",
         "accuracy": f"err_km_max: largest position difference over the first {ACCURACY_SAMPLE} comets (or N) and "
