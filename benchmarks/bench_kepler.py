@@ -17,7 +17,8 @@ years (M = 1: three years after the elements' epoch; --quick: 1, 10).
   object-epochs per second of the best steady call.
 - kete 3.3: `propagate_two_body` (Rust, every core), one call per epoch over a list of States
   built beforehand (not timed), on at most 1e6 object-epochs. encke and kete are timed in
-  turn, best of --repeats each, so that a slow spell of the shared machine hits both alike.
+  turn, best of --repeats each (at least SMALL_CASE_REPEATS below 1e6 object-epochs), so
+  that a slow spell of the shared machine hits both alike.
 - NumPy: benchmarks/numpy_kepler.py (vectorised textbook solver), mix population only, on at
   most 2e5 object-epochs.
 - Accuracy: on the first ACCURACY_SAMPLE objects, the largest position error (m) of encke and
@@ -40,6 +41,7 @@ from . import register
 AU_M = 149_597_870_700.0
 NUMPY_MAX_LANES = 200_000
 KETE_MAX_LANES = 1_000_000
+SMALL_CASE_REPEATS = 5
 
 
 def comet_like_orbits(n: int, seed: int = 0):
@@ -161,7 +163,10 @@ def _case(name, el, times, kete, repeats, with_numpy):
         kete_states = kete.states(el[:n_k])
         runners["kete"] = lambda: kete.run(kete_states, times)
     best = {k: np.inf for k in runners}
-    for _ in range(max(repeats, 1)):
+    # Calls under 1e6 object-epochs take milliseconds, and a process's first few calls ran up
+    # to twice as slow (page faults on new memory): at least SMALL_CASE_REPEATS rounds there.
+    rounds = max(repeats, 1) if n * m >= 1_000_000 else max(repeats, SMALL_CASE_REPEATS)
+    for _ in range(rounds):
         for k, run in runners.items():
             t0 = time.perf_counter()
             run()

@@ -202,9 +202,15 @@ def _kepler(elements: CometaryElements, times, rotation, offset, mu, max_lanes):
     back into input order costs more than the fast variant saves; docs/performance.md.)
     """
     fields = [np.asarray(getattr(elements, f), dtype=np.float64) for f in ("q", "e", "i", "node", "argp", "tp")]
-    with np.errstate(invalid="ignore"):  # O(N), not an (N, M) temporary
-        max_abs_dt = np.maximum(np.abs(times.max() - fields[5]), np.abs(times.min() - fields[5]))
-    hyperbolic = bool(needs_hyperbolic_branch(fields[0], fields[1], max_abs_dt, mu).any())
+    # Only hyperbolas can need the exp branch: the test runs on the objects with e > 1 alone.
+    # (The others it would flag have q <= 0: invalid, they run on a circular orbit instead.)
+    candidates = np.flatnonzero(fields[1] > 1.0)
+    hyperbolic = False
+    if candidates.size:
+        tp = fields[5][candidates]
+        with np.errstate(invalid="ignore"):  # O(N), not an (N, M) temporary
+            max_abs_dt = np.maximum(np.abs(times.max() - tp), np.abs(times.min() - tp))
+        hyperbolic = bool(needs_hyperbolic_branch(fields[0][candidates], fields[1][candidates], max_abs_dt, mu).any())
     return _kepler_group(fields, times, rotation, offset, mu, max_lanes, hyperbolic)
 
 
