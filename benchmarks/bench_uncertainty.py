@@ -16,7 +16,9 @@ DE421, with monthly outputs (121 epochs):
 Each row runs three times: the first call includes compilation (and the state of JAX's persistent
 compilation cache), the best of the next two is the steady state; their difference is the
 compile time.
---quick: 100 comets.
+--quick: 100 comets. --only approaches,clones (any of covariance, clones, "clones, gravity" as
+clones-gravity, approaches): plain and those rows only, e.g. the whole catalog's approaches
+beside plain propagation in a few minutes.
 """
 from __future__ import annotations
 
@@ -52,7 +54,7 @@ def _twice(fn, repeats=2):
     return value, first, steady
 
 
-def main(quick: bool = False, out_dir: str | os.PathLike | None = None) -> list[dict]:
+def main(quick: bool = False, out_dir: str | os.PathLike | None = None, only: str | None = None) -> list[dict]:
     import jax
 
     import encke
@@ -78,6 +80,12 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None) -> list[
         "clones, gravity": (1000, lambda: encke.propagate(clones, t67, model="nbody", ephemeris=eph, nongrav=False)),
         "approaches": (n, lambda: encke.close_approaches(el, times[0], times[-1], ("earth",), 0.2, ephemeris=eph)),
     }
+    if only:
+        wanted = {w.strip().replace("clones-gravity", "clones, gravity") for w in only.split(",")}
+        unknown = wanted - set(runs)
+        if unknown:
+            raise SystemExit(f"--only: unknown rows {sorted(unknown)}; choose from {sorted(runs)}")
+        runs = {k: v for k, v in runs.items() if k == "plain" or k in wanted}
     load_start = os.getloadavg()
     rows = []
     for name, (count, fn) in runs.items():
@@ -87,7 +95,7 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None) -> list[
     for r in rows:
         r["x_plain"] = round(r["steady_s"] / plain, 2)
     meta = {"catalog": path, "device": str(jax.devices()[0]), "cpu_count": os.cpu_count(),
-            "python": platform.python_version(), "jax": jax.__version__, "quick": quick,
+            "python": platform.python_version(), "jax": jax.__version__, "quick": quick, "only": only,
             "load_average_start": load_start, "load_average_end": os.getloadavg()}
     lines = [f"encke uncertainty benchmark: {n} comets, 10 years, 121 epochs, DE421 ({meta['device']}, "
              f"{meta['cpu_count']} CPUs; load average %.1f at the start, %.1f at the end)"
@@ -106,6 +114,8 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100 comets")
+    parser.add_argument("--only", help="plain and these rows only (comma-separated: covariance, clones, "
+                        "clones-gravity, approaches)")
     parser.add_argument("--out-dir", help="write bench_uncertainty.json and .txt here")
     args = parser.parse_args()
-    main(quick=args.quick, out_dir=args.out_dir)
+    main(quick=args.quick, out_dir=args.out_dir, only=args.only)

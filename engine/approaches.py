@@ -40,7 +40,7 @@ from .constants import AU_KM, DAY_S
 from .elements import CometaryElements
 from .ephemeris import Ephemeris, load_ephemeris
 from .errors import InvalidInput
-from .moid import moid
+from .moid import moids
 from .timescales import to_tdb_jd
 
 # body name -> NAIF id in the planetary ephemeris (planets beyond Venus: system barycentres)
@@ -204,12 +204,13 @@ def close_approaches(elements, start, stop, bodies=("earth",), max_distance_au: 
     three = _three_sigma(elements, rows, covariance, eph, nongrav) if covariance is not None and rows else None
     col = lambda j, dtype=float: np.array([r[j] for r in rows], dtype=dtype)  # noqa: E731
     comet = col(0, int)
+    moid_earth, moid_jupiter = moids(elements, ("earth", "jupiter"), ephemeris=eph)
     return Approaches(
         comet=comet, designation=designations[comet] if rows else np.zeros(0, object), body=col(1, object),
         time_tdb_jd=col(2), distance_au=col(3), speed_km_s=col(4) * AU_KM / DAY_S,
         time_3sigma_days=three[0] if three else np.full(len(rows), np.nan),
         distance_3sigma_au=three[1] if three else np.full(len(rows), np.nan), status=res.status,
-        moid_earth_au=moid(elements, "earth", ephemeris=eph), moid_jupiter_au=moid(elements, "jupiter", ephemeris=eph))
+        moid_earth_au=moid_earth, moid_jupiter_au=moid_jupiter)
 
 
 def _pick(params, comet):
