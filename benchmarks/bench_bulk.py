@@ -7,6 +7,10 @@ the in-memory two-body engine, and the peak memory of a job far larger than one 
 Cases (--quick divides the object counts by 10):
 - in-memory: encke.propagate(elements, times) on N = 1e6 objects x M = 100 epochs (the whole
   (N, M, 6) array in memory); compile_s is the first call minus the steady one.
+- engine in chunks: encke.propagate on the same objects in the bulk job's chunks, one call per
+  chunk, each result dropped (no output kept, nothing written; compiled first): what the
+  engine alone costs in the bulk job's shapes. Not a target; it separates the cost of writing
+  from the in-memory case's own overheads (assembling the whole (N, M, 6) array).
 - bulk: encke.propagate_bulk from a Parquet element table to a Parquet dataset, same N and M,
   the same process after a warm-up on one full chunk and one chunk of the job's last size (so
   compilation is not in it, as it is not in the in-memory steady time). Its rate over the
@@ -73,17 +77,9 @@ def _times(m: int):
 
 
 def case_in_memory(table: str, m: int) -> dict:
-    import numpy as np
-    import pyarrow.parquet as pq
-
     import encke
 
-    t = pq.read_table(table)
-    el = encke.CometaryElements(q=t["q_au"].to_numpy(), e=t["e"].to_numpy(), i=np.radians(t["i_deg"].to_numpy()),
-                                node=np.radians(t["node_deg"].to_numpy()), argp=np.radians(t["argp_deg"].to_numpy()),
-                                tp=t["tp_tdb_jd"].to_numpy())
-    del t
-    times = _times(m)
+    el, times = _elements(table), _times(m)
     start = time.perf_counter()
     encke.propagate(el, times)
     first = time.perf_counter() - start
@@ -92,6 +88,36 @@ def case_in_memory(table: str, m: int) -> dict:
     steady, cpu = time.perf_counter() - start, time.process_time() - cpu
     return {"seconds": steady, "cpu_s": cpu, "compile_s": max(first - steady, 0.0),
             "lanes": states.shape[0] * states.shape[1]}
+
+
+def case_engine_chunks(table: str, m: int) -> dict:
+    import numpy as np
+
+    import encke
+    from encke.engine.bulk.job import default_chunk_objects
+
+    el, times = _elements(table), _times(m)
+    size = default_chunk_objects(m)
+    bounds = [(s, min(s + size, len(el))) for s in range(0, len(el), size)]
+    for start, stop in {bounds[0], bounds[-1]}:  # compile the two chunk sizes
+        encke.propagate(el[start:stop], times, return_status=True)
+    start_wall, cpu = time.perf_counter(), time.process_time()
+    for start, stop in bounds:
+        encke.propagate(el[start:stop], times, return_status=True)
+    seconds, cpu = time.perf_counter() - start_wall, time.process_time() - cpu
+    return {"seconds": seconds, "cpu_s": cpu, "lanes": len(el) * int(np.size(times)), "chunks": len(bounds)}
+
+
+def _elements(table: str):
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    import encke
+
+    t = pq.read_table(table)
+    return encke.CometaryElements(q=t["q_au"].to_numpy(), e=t["e"].to_numpy(), i=np.radians(t["i_deg"].to_numpy()),
+                                  node=np.radians(t["node_deg"].to_numpy()),
+                                  argp=np.radians(t["argp_deg"].to_numpy()), tp=t["tp_tdb_jd"].to_numpy())
 
 
 def case_bulk(table: str, m: int, out: str, cluster: str | None = None) -> dict:
@@ -150,10 +176,15 @@ def run_all(objects: int, epochs: int, rss_objects: int, with_ray: bool, with_rs
         write_table(Path(table), objects)
         memory = _child("in_memory", table, epochs)
         rows.append({"case": "in-memory propagate", "objects": objects, "epochs": epochs, **_rate(memory)})
+        engine = _child("engine_chunks", table, epochs)
+        rows.append({"case": f"engine alone, {engine['chunks']} chunks, output dropped", "objects": objects,
+                     "epochs": epochs, **_rate(engine)})
         bulk = _child("bulk", table, epochs, str(Path(tmp) / "out"))
         rows.append({"case": "bulk to Parquet, one process", "objects": objects, "epochs": epochs, **_rate(bulk),
                      "vs_in_memory": round(memory["seconds"] / bulk["seconds"], 3),
-                     "cpu_vs_in_memory": round(memory["cpu_s"] / bulk["cpu_s"], 3)})
+                     "cpu_vs_in_memory": round(memory["cpu_s"] / bulk["cpu_s"], 3),
+                     "vs_engine_alone": round(engine["seconds"] / bulk["seconds"], 3),
+                     "cpu_vs_engine_alone": round(engine["cpu_s"] / bulk["cpu_s"], 3)})
         if with_ray:
             start = _child("ray_start")
             ray_job = _child("bulk", table, epochs, str(Path(tmp) / "ray"), "auto")
@@ -170,7 +201,8 @@ def run_all(objects: int, epochs: int, rss_objects: int, with_ray: bool, with_rs
             rows.append({"case": "bulk to Parquet, peak RSS", "objects": rss_objects, "epochs": RSS_EPOCHS,
                          **_rate(rss)})
     notes = ("vs_in_memory: the in-memory engine's time over this case's (1.0 = as fast); cpu_vs_in_memory: "
-             "the same with CPU times. Ray rows include "
+             "the same with CPU times; vs_engine_alone, cpu_vs_engine_alone: the same against the engine "
+             "alone in the bulk job's chunks (not a target). Ray rows include "
              "starting the local Ray (ray_start_s, measured alone) and each worker's JAX start-up and "
              "compilation; overhead_s is the Ray job's time minus the one-process bulk job's.")
     return rows, notes

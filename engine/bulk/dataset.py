@@ -13,12 +13,17 @@ moment leaves finished parts that a rerun keeps (after checking their checksums)
 half-written that it could mistake for finished.
 
 Writing costs about as much CPU as computing (two-body), so it is kept lean; what each choice
-saved is in docs/performance.md. The states are written plain, uncompressed: positions barely
-compress (LZ4 saved 0.4% of their bytes). id and status are dictionary-encoded, the time
-column is LZ4-compressed (it repeats every M rows). The engine's (n, M, 6) states become six
-columns in cache-sized blocks. The checksum is CRC-32, the check of Parquet's own pages, gzip
-and zip: it guards against a damaged or truncated part, which is what a resume needs, at twice
-the speed of SHA-256; it is computed over the finished file while it is still in the page cache.
+saved is in docs/performance.md. Every column is declared non-null (Parquet REQUIRED), so no
+definition levels are computed or written: a failed object's rows are NaN, never null. The
+states are written plain, uncompressed: positions barely compress (LZ4 saved 0.4% of their
+bytes). id and status are dictionary-encoded, the time column is LZ4-compressed (it repeats
+every M rows). The engine's (n, M, 6) states become six columns in cache-sized blocks, copied
+into a buffer that the writing thread keeps from one part to the next, and the id indices and
+the time column, the same for every chunk of one size, are built once: fresh arrays of that
+size cost a page fault every 4 kB. The checksum is CRC-32, the check of Parquet's own pages,
+gzip and zip: it guards against a damaged or truncated part, which is what a resume needs, at
+twice the speed of SHA-256; it is computed over the finished file while it is still in the
+page cache.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ import dataclasses
 import json
 import mmap
 import os
+import threading
 import uuid
 import zlib
 from pathlib import Path
@@ -34,7 +40,7 @@ import numpy as np
 
 from ..errors import InvalidInput
 
-FORMAT = "encke-bulk/2"
+FORMAT = "encke-bulk/3"  # /3: every column non-null
 MANIFEST = "_manifest.json"
 STATE_COLUMNS = ("x_au", "y_au", "z_au", "vx_au_d", "vy_au_d", "vz_au_d")
 COLUMNS = ("id", "time_tdb_jd") + STATE_COLUMNS + ("status",)
@@ -75,12 +81,14 @@ def write_part(folder, index: int, input_rows: int, ids, times, states, codes, m
 
     folder = Path(folder)
     n, m = len(ids), len(times)
-    columns = {"id": pa.DictionaryArray.from_arrays(np.repeat(np.arange(n, dtype=np.int32), m),
-                                                     pa.array(list(ids), pa.string())),
-               "time_tdb_jd": np.tile(np.asarray(times, dtype=np.float64), n)}
-    columns.update(zip(STATE_COLUMNS, state_columns(states)))
-    columns["status"] = np.repeat(np.asarray(codes, dtype=np.int32), m)
-    table = pa.table(columns).replace_schema_metadata({k: str(v) for k, v in metadata.items()})
+    scratch = _SCRATCH
+    id_indices, time_column = scratch.repeated_columns(n, np.asarray(times, dtype=np.float64))
+    arrays = [pa.DictionaryArray.from_arrays(id_indices, pa.array(list(ids), pa.string())), time_column]
+    arrays += [pa.array(column) for column in state_columns(states, scratch.states(6 * n * m))]
+    arrays.append(pa.array(np.repeat(np.asarray(codes, dtype=np.int32), m)))
+    schema = pa.schema([pa.field(name, array.type, nullable=False) for name, array in zip(COLUMNS, arrays)],
+                       metadata={k: str(v) for k, v in metadata.items()})
+    table = pa.Table.from_arrays(arrays, schema=schema)
     final = folder / part_name(index)
     temporary = folder / f".{final.name}.{uuid.uuid4().hex}.tmp"
     pq.write_table(table, str(temporary), compression=CODECS, use_dictionary=DICTIONARY_COLUMNS,
@@ -93,18 +101,49 @@ def write_part(folder, index: int, input_rows: int, ids, times, states, codes, m
     return PartRecord(index, final.name, input_rows, n, n * m, failed, checksum, [list(b) for b in bad_rows], worker)
 
 
-def state_columns(states) -> np.ndarray:
+def state_columns(states, buffer=None) -> np.ndarray:
     """(n, M, 6) states -> (6, n * M) contiguous columns, object-major.
 
     Copied BLOCK_LANES object-epochs at a time, so that a block's six columns are gathered
-    while its states are in cache (half the time of one whole-array copy: docs/performance.md)."""
+    while its states are in cache (half the time of one whole-array copy: docs/performance.md).
+    With `buffer` (a float64 array of at least 6 n M elements) the columns are its first 6 n M
+    elements; otherwise a new array."""
     states = np.asarray(states, dtype=np.float64)
     n, m, _ = states.shape
-    out = np.empty((6, n, m))
+    out = np.empty((6, n, m)) if buffer is None else buffer[:6 * n * m].reshape(6, n, m)
     step = max(1, BLOCK_LANES // max(m, 1))
     for start in range(0, n, step):
         out[:, start:start + step] = states[start:start + step].transpose(2, 0, 1)
     return out.reshape(6, n * m)
+
+
+class _Scratch(threading.local):
+    """What one writing thread keeps between parts: the state buffer, and the id indices and the
+    time column of the latest chunk size (pyarrow arrays, read-only once built)."""
+
+    def __init__(self):
+        self.buffer = np.empty(0)
+        self.key, self.columns = None, None
+
+    def states(self, size: int) -> np.ndarray:
+        if self.buffer.size < size:
+            self.buffer = np.empty(0)  # the old one freed first
+            self.buffer = np.empty(size)
+        return self.buffer
+
+    def repeated_columns(self, n: int, times: np.ndarray):
+        """(id indices: 0..n-1 each repeated M times, time column: the M times tiled n times)."""
+        import pyarrow as pa
+
+        key = (n, times.tobytes())
+        if key != self.key:
+            self.key, self.columns = None, None
+            self.columns = (pa.array(np.repeat(np.arange(n, dtype=np.int32), times.size)), pa.array(np.tile(times, n)))
+            self.key = key
+        return self.columns
+
+
+_SCRATCH = _Scratch()  # one per thread
 
 
 def file_crc32(path) -> str:

@@ -3,9 +3,9 @@
 The table is read in chunks of objects (tables.py); each chunk is propagated to every epoch by
 the batched engine (engine.propagate, with its own padding, tiling and device sharding) and
 written as one part of the dataset (dataset.py) as soon as it is done. In this process the
-next chunk is computed while the previous one is written (one writer thread and a queue of one
-chunk), so memory holds at most three chunks whatever the table's size. With a cluster
-(cluster.py, Ray) each chunk is a task that computes and writes its own part.
+next chunk is computed while earlier ones are written (WRITERS writer threads and a queue of
+one chunk), so memory holds at most WRITERS + 2 chunks whatever the table's size. With a
+cluster (cluster.py, Ray) each chunk is a task that computes and writes its own part.
 
 A rerun with the same arguments finds the manifest, keeps the parts whose checksums match and
 computes only the rest. Chunk sizes are powers-of-two-like bucket sizes (batching.py), so every
@@ -33,9 +33,14 @@ from ..timescales import to_tdb_jd
 from . import dataset
 from .tables import ElementChunk, open_table
 
-# Object-epochs per chunk by default: ~100 MB of states, enough to keep the engine at full
-# speed and small enough that three chunks in memory stay far below a gigabyte.
-CHUNK_LANES = 2**21
+# Object-epochs per chunk by default: ~50 MB of states, enough to keep the engine at full
+# speed and small enough that the four chunks in memory stay far below a gigabyte.
+CHUNK_LANES = 2**20
+# Threads writing parts. Writing a part costs more CPU than computing it (two-body), so one
+# writer was the job's bottleneck wherever a core was free; two write two parts at once. With
+# the chunk halved (2**21 before) the four chunks in memory (one computing, one queued, one
+# per writer) hold no more than the three of one writer did (docs/performance.md).
+WRITERS = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -169,9 +174,10 @@ def _plan(times, model, frame, center, ephemeris, scale) -> BulkPlan:
 
 
 def _run_here(chunks, plan: BulkPlan, folder, record) -> int:
-    """Compute chunks in this thread and write them on another; returns the chunks computed."""
+    """Compute chunks in this thread and write them on WRITERS others; returns the chunks computed."""
     handoff: queue.Queue = queue.Queue(maxsize=1)
     failure: list = []
+    recording = threading.Lock()  # the manifest and the progress bar, one part at a time
 
     def writer() -> None:
         while (item := handoff.get()) is not None:
@@ -179,13 +185,17 @@ def _run_here(chunks, plan: BulkPlan, folder, record) -> int:
                 continue  # drain after a failure so that the producer never blocks
             try:
                 chunk, states, codes = item
-                record(dataset.write_part(folder, chunk.index, chunk.rows, chunk.ids, plan.times, states, codes,
-                                          plan.metadata(), chunk.bad_rows, worker_name()))
+                part = dataset.write_part(folder, chunk.index, chunk.rows, chunk.ids, plan.times, states, codes,
+                                          plan.metadata(), chunk.bad_rows, worker_name())
+                del item, states  # the chunk's memory is free before the next one is taken
+                with recording:
+                    record(part)
             except BaseException as exc:  # reported in the caller's thread
                 failure.append(exc)
 
-    thread = threading.Thread(target=writer, name="encke-bulk-writer", daemon=True)
-    thread.start()
+    threads = [threading.Thread(target=writer, name=f"encke-bulk-writer-{k}", daemon=True) for k in range(WRITERS)]
+    for thread in threads:
+        thread.start()
     computed = 0
     try:
         for chunk in chunks:
@@ -196,9 +206,12 @@ def _run_here(chunks, plan: BulkPlan, folder, record) -> int:
             states, codes = compute_chunk(chunk, plan)
             computed += 1
             handoff.put((chunk, states, codes))
+            del states
     finally:
-        handoff.put(None)
-        thread.join()
+        for _ in threads:
+            handoff.put(None)
+        for thread in threads:
+            thread.join()
     if failure:
         raise failure[0]
     return computed

@@ -143,3 +143,27 @@ def test_cli_with_a_times_file_and_a_schema_error(catalog, tmp_path, capsys):
                  "2025-01-05", "--output", str(tmp_path / "out"), "--no-progress"])
     err = capsys.readouterr().err
     assert code == 2 and "holds another job (differs in: " in err and "times_sha256" in err
+
+
+def test_parts_written_one_after_another_keep_their_own_numbers(tmp_path):
+    """write_part reuses one state buffer and the repeated columns per thread: parts of different
+    sizes and epochs, written in turn on one thread, each read back exactly as given, every
+    column non-null (failed objects are NaN rows, not nulls)."""
+    rng = np.random.default_rng(7)
+    cases = [(300, TIMES), (40, TIMES), (300, TIMES), (300, TIMES + 0.5), (25, TIMES[:5]), (300, TIMES)]
+    for index, (n, times) in enumerate(cases):
+        ids = np.array([f"p{index}-{j}" for j in range(n)])
+        states = rng.uniform(-40, 40, (n, len(times), 6))
+        codes = np.zeros(n, np.int32)
+        codes[::7] = 4
+        states[codes != 0] = np.nan
+        part = dataset.write_part(tmp_path, index, n, ids, times, states, codes, {"frame": "ecliptic"}, [], "test")
+        table = pq.read_table(tmp_path / part.file)
+        assert part.rows == n * len(times) and part.failed == int(np.count_nonzero(codes))
+        assert all(not field.nullable for field in table.schema) and table.schema.metadata[b"frame"] == b"ecliptic"
+        assert table.column("id").to_pylist() == list(np.repeat(ids, len(times)))
+        np.testing.assert_array_equal(table.column("time_tdb_jd").to_numpy(), np.tile(times, n))
+        for k, name in enumerate(COLUMNS[2:8]):
+            np.testing.assert_array_equal(table.column(name).to_numpy(), states[:, :, k].reshape(-1))
+        np.testing.assert_array_equal(table.column("status").to_numpy(), np.repeat(codes, len(times)))
+        assert part.crc32 == f"{zlib.crc32((tmp_path / part.file).read_bytes()):08x}"
