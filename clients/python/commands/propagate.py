@@ -74,7 +74,7 @@ def register(subparsers) -> None:
                    help="with --input: run the chunks on Ray; 'auto' (the default value) starts a local Ray or "
                         "joins $RAY_ADDRESS, an address joins that cluster (needs encke[cluster])")
     p.add_argument("--chunk-objects", type=int, metavar="N",
-                   help="with --input: objects per chunk (default: about 2 million object-epochs per chunk)")
+                   help="with --input: objects per chunk (default: about 1 million object-epochs per chunk)")
     p.set_defaults(func=run)
 
 
