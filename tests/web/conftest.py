@@ -6,6 +6,7 @@ The server is a real subprocess on free ports, serving the built viewer from ser
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -204,9 +205,11 @@ def artifacts() -> Path:
 
 
 @pytest.fixture
-def server_factory():
-    """LiveServer(catalog or None, cache_dir, log_path): start extra servers (stopped by the test)."""
-    return LiveServer
+def server_factory(sbdb_replay):
+    """LiveServer(catalog or None, cache_dir, log_path): start extra servers (stopped by the test).
+    Their SBDB look-ups go to the replay server too: a look-up sent to the real SBDB would wait
+    on a network the test machines do not have, and still be in flight when a test stops it."""
+    return functools.partial(LiveServer, env={"ENCKE_SBDB_URL": sbdb_replay.url("/sbdb.api")})
 
 
 @pytest.fixture

@@ -424,7 +424,9 @@ def test_error_banner_when_the_server_stops(page, live_server, viewer_catalog, t
         # Everything loaded, nothing in flight: the failure below comes from the server going away.
         page.wait_for_function("() => window.encke.planetsLoaded && window.encke.orbitsLoaded"
                                " && window.encke.infoEpoch === window.encke.epoch"
-                               " && window.encke.observeEpoch === window.encke.epoch", timeout=60_000)
+                               " && window.encke.observeEpoch === window.encke.epoch"
+                               " && window.encke.uncertainty && window.encke.uncertainty.available !== null",
+                               timeout=60_000)
         banner = page.get_by_test_id("error-banner")
         assert banner.is_hidden()
     finally:
