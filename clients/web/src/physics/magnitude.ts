@@ -37,7 +37,7 @@ export function catalogMagnitudes(
  * A comet's activity for drawing its coma and tails: 10^(-0.4 (m_h - 10)), with the
  * heliocentric magnitude m_h = H + 2.5 K log10(r) (its brightness at 1 au from the observer).
  * 1 at m_h = 10, 100 at m_h = 5. 0 without H/K or beyond maxR au (no visible tail).
- * The vertex shader of the tail layer evaluates the same formula.
+ * The points' vertex shader (scene/cometMaterial.ts) evaluates the same formula for the coma.
  */
 export function activity(H: number, K: number, rAu: number, maxR = TAIL_MAX_R_AU): number {
   if (!Number.isFinite(H) || !Number.isFinite(K) || !(rAu > 0) || rAu > maxR) return 0;

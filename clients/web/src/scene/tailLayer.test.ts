@@ -37,6 +37,8 @@ describe("TailLayer", () => {
     expect(mesh.geometry.instanceCount).toBe(2);
     expect([...mesh.geometry.getAttribute("iPos").array.slice(0, 6)]).toEqual([...p.slice(0, 6)]);
     expect(mesh.geometry.getAttribute("iPole").array[5]).toBe(2);
-    expect(mesh.geometry.getAttribute("iH").array[1]).toBe(15);
+    const r1 = Math.fround(0.64);
+    expect(mesh.geometry.getAttribute("iActivity").array[1]).toBeCloseTo(activity(15, 10, r1), 5);
+    expect(mesh.geometry.getAttribute("iLength").array[1]).toBeCloseTo(tailLengthAu(activity(15, 10, r1), r1), 7);
   });
 });

@@ -1,28 +1,28 @@
 /**
- * Comet tails on the GPU: two instanced ribbons per catalog comet (one draw call each), built
- * in the vertex shader from the comet's position, the orbit's pole and its H/K:
+ * Comet tails on the GPU: two instanced ribbons per active comet (one draw call each), built
+ * in the vertex shader from the comet's position, the orbit's pole, the tail's length and the
+ * comet's activity:
  * - the ion tail, straight away from the Sun (blue);
  * - the dust tail, in the orbit plane, curving back from the anti-Sun line towards the
  *   trailing side (-(pole x r) is against the motion), wider and shorter (warm white).
- * Length and brightness follow activity() and tailLengthAu() of physics/magnitude.ts (the
- * shader repeats those formulas). Each frame, tailedComets() picks on the CPU the few comets
- * whose tail is long enough to draw (most of the catalog is too far or too faint) and only
- * those become instances: with a software rasterizer (SwiftShader, as on machines without a
- * GPU) shading ~50 vertices for every catalog comet, to collapse nearly all of them, cost
- * more than the viewer's whole frame otherwise. Blending is additive, with premultiplied
+ * Each frame, tailedComets() picks on the CPU the few comets whose tail is long enough to
+ * draw (most of the catalog is too far or too faint), with activity() and tailLengthAu() of
+ * physics/magnitude.ts, and only those become instances: with a software rasterizer (as on
+ * machines without a GPU) shading the ribbons of every catalog comet, only to collapse nearly
+ * all of them, cost more than the rest of the frame. Blending is additive, with premultiplied
  * output so the transparent upper canvas composites over the orbit lines.
  */
 import * as THREE from "three";
-import { activity, TAIL_ACTIVITY_SCALE, TAIL_MAX_AU, TAIL_MAX_R_AU, tailLengthAu } from "../physics/magnitude";
+import { activity, tailLengthAu, totalMagnitude } from "../physics/magnitude";
 
 /** Tails shorter than this (au) are not drawn: under a pixel at any zoom the viewer allows. */
 export const TAIL_MIN_AU = 2e-4;
 
 /**
- * Which comets get a tail this frame (the vertex shader's own test): shown (visible[k] = 1),
- * H/K known, within TAIL_MAX_R_AU of the Sun, no fainter than the limiting magnitude (seen
- * from the Earth, or from the Sun when the Earth is unknown), tail at least TAIL_MIN_AU.
- * Writes their catalog indices to out and returns how many.
+ * Which comets get a tail this frame: shown (visible[k] = 1), H/K known, within TAIL_MAX_R_AU
+ * of the Sun, no fainter than the limiting magnitude (seen from the Earth, or from the Sun
+ * when the Earth is unknown), tail at least TAIL_MIN_AU. Writes their catalog indices to out
+ * and returns how many.
  */
 export function tailedComets(
   positions: ArrayLike<number>, visible: ArrayLike<number>, H: ArrayLike<number>, K: ArrayLike<number>,
@@ -36,8 +36,7 @@ export function tailedComets(
     const act = activity(H[k], K[k], r);
     if (act <= 0 || tailLengthAu(act, r) < TAIL_MIN_AU) continue;
     const delta = earth ? Math.hypot(x - earth[0], y - earth[1], z - earth[2]) : r;
-    const m = 10 - 2.5 * Math.log10(act) + 5 * Math.log10(Math.max(delta, 1e-6));
-    if (m > limit) continue;
+    if (totalMagnitude(H[k], K[k], delta, r) > limit) continue;
     out[n++] = k;
   }
   return n;
@@ -50,40 +49,25 @@ const vertexShader = /* glsl */ `
   attribute float aV;
   attribute vec3 iPos;
   attribute vec3 iPole;
-  attribute float iH;
-  attribute float iK;
-  attribute float iVisible;
-  uniform float uKind;      // 0 ion, 1 dust
-  uniform float uLimit;
-  uniform vec3 uEarth;
-  uniform float uHasEarth;
+  attribute float iLength;    // au (tailLengthAu)
+  attribute float iActivity;  // activity()
+  uniform float uKind;        // 0 ion, 1 dust
   varying float vU;
   varying float vV;
   varying float vI;
   const float LOG10 = 0.4342944819;
   void main() {
-    float r = length(iPos);
-    float delta = uHasEarth > 0.5 ? length(iPos - uEarth) : r;
-    float mh = iH + 2.5 * iK * LOG10 * log(max(r, 1e-6));
-    float m = mh + 5.0 * LOG10 * log(max(delta, 1e-6));
-    float act = pow(10.0, -0.4 * (mh - 10.0));
-    float len = min(${TAIL_MAX_AU.toFixed(3)} * (1.0 - exp(-act / ${TAIL_ACTIVITY_SCALE.toFixed(1)})), 2.5 * r);
-    if (iVisible < 0.5 || iH < -90.0 || r > ${TAIL_MAX_R_AU.toFixed(1)} || r < 1e-6 || m > uLimit || len < ${TAIL_MIN_AU.toExponential()}) {
-      gl_Position = vec4(2.0, 2.0, 2.0, 1.0);   // outside the clip volume: nothing drawn
-      vI = 0.0;
-      return;
-    }
-    vec3 away = iPos / r;
+    vec3 away = normalize(iPos);
     vec3 trailing = normalize(cross(away, iPole) + 1e-9);
     float u = aU;
     vec3 axis, tangent;
     float width;
     if (uKind < 0.5) {
-      axis = iPos + away * len * u;
+      axis = iPos + away * iLength * u;
       tangent = away;
-      width = len * (0.015 + 0.05 * u);
+      width = iLength * (0.015 + 0.05 * u);
     } else {
-      float l = 0.7 * len;
+      float l = 0.7 * iLength;
       axis = iPos + l * (away * u + trailing * 0.45 * u * u);
       tangent = normalize(away + trailing * 0.9 * u);
       width = l * (0.03 + 0.16 * u);
@@ -94,7 +78,7 @@ const vertexShader = /* glsl */ `
     gl_Position = projectionMatrix * modelViewMatrix * vec4(p, 1.0);
     vU = u;
     vV = aV;
-    vI = clamp(0.15 + 0.3 * log(1.0 + act) * LOG10, 0.0, 1.0) * (uKind < 0.5 ? 0.9 : 0.75);
+    vI = clamp(0.15 + 0.3 * log(1.0 + iActivity) * LOG10, 0.0, 1.0) * (uKind < 0.5 ? 0.9 : 0.75);
   }
 `;
 
@@ -105,7 +89,6 @@ const fragmentShader = /* glsl */ `
   varying float vV;
   varying float vI;
   void main() {
-    if (vI <= 0.0) discard;
     float along = pow(1.0 - vU, 1.6) * smoothstep(0.0, 0.04, vU + 0.02);
     float acrossFade = 1.0 - vV * vV;
     vec3 c = uColor * vI * along * acrossFade * uOpacity;
@@ -133,12 +116,12 @@ export class TailLayer {
   // Per-instance attributes, packed each frame with the tailed comets only.
   private readonly iPos: THREE.InstancedBufferAttribute;
   private readonly iPole: THREE.InstancedBufferAttribute;
-  private readonly iH: THREE.InstancedBufferAttribute;
-  private readonly iK: THREE.InstancedBufferAttribute;
+  private readonly iLength: THREE.InstancedBufferAttribute;
+  private readonly iActivity: THREE.InstancedBufferAttribute;
   private readonly chosen: Uint32Array;
   private readonly H: Float64Array;
   private readonly K: Float64Array;
-  private limit = 30;
+  private limit = 30; // as the points' default (cometMaterial.ts)
   private earth: [number, number, number] | null = null;
   /** How many comets have a tail in the last frame drawn. */
   count = 0;
@@ -151,9 +134,7 @@ export class TailLayer {
     this.chosen = new Uint32Array(count);
     const dynamic = (size: number) =>
       new THREE.InstancedBufferAttribute(new Float32Array(size * count), size).setUsage(THREE.DynamicDrawUsage);
-    this.iPos = dynamic(3); this.iPole = dynamic(3); this.iH = dynamic(1); this.iK = dynamic(1);
-    // A shown instance always passes the shader's test; iVisible stays 1.
-    const iVisible = new THREE.InstancedBufferAttribute(new Float32Array(count).fill(1), 1);
+    this.iPos = dynamic(3); this.iPole = dynamic(3); this.iLength = dynamic(1); this.iActivity = dynamic(1);
     const { aU, aV, index } = ribbon();
     for (const [kind, color] of [[0, new THREE.Color(0.45, 0.72, 1.0)], [1, new THREE.Color(1.0, 0.88, 0.66)]] as const) {
       const geometry = new THREE.InstancedBufferGeometry();
@@ -163,16 +144,12 @@ export class TailLayer {
       geometry.setIndex(index);
       geometry.setAttribute("iPos", this.iPos);
       geometry.setAttribute("iPole", this.iPole);
-      geometry.setAttribute("iH", this.iH);
-      geometry.setAttribute("iK", this.iK);
-      geometry.setAttribute("iVisible", iVisible);
+      geometry.setAttribute("iLength", this.iLength);
+      geometry.setAttribute("iActivity", this.iActivity);
       geometry.instanceCount = 0;
       this.geometries.push(geometry);
       const material = new THREE.ShaderMaterial({
-        uniforms: {
-          uKind: { value: kind }, uColor: { value: color }, uOpacity: { value: 1 }, uLimit: { value: this.limit },
-          uEarth: { value: new THREE.Vector3(1, 0, 0) }, uHasEarth: { value: 0 },
-        },
+        uniforms: { uKind: { value: kind }, uColor: { value: color }, uOpacity: { value: 1 } },
         vertexShader, fragmentShader, transparent: true, depthWrite: false,
         blending: THREE.CustomBlending, blendEquation: THREE.AddEquation, blendSrc: THREE.OneFactor, blendDst: THREE.OneFactor,
         blendSrcAlpha: THREE.OneFactor, blendDstAlpha: THREE.OneFactor,
@@ -190,32 +167,28 @@ export class TailLayer {
   update(positions: Float32Array, visible: Float32Array): void {
     const n = tailedComets(positions, visible, this.H, this.K, this.limit, this.earth, this.chosen);
     const pos = this.iPos.array as Float32Array, pole = this.iPole.array as Float32Array;
-    const h = this.iH.array as Float32Array, kk = this.iK.array as Float32Array;
+    const length = this.iLength.array as Float32Array, act = this.iActivity.array as Float32Array;
     for (let j = 0; j < n; j++) {
       const k = this.chosen[j];
       for (let c = 0; c < 3; c++) {
         pos[3 * j + c] = positions[3 * k + c];
         pole[3 * j + c] = this.pole[3 * k + c];
       }
-      h[j] = this.H[k];
-      kk[j] = this.K[k];
+      const r = Math.hypot(positions[3 * k], positions[3 * k + 1], positions[3 * k + 2]);
+      act[j] = activity(this.H[k], this.K[k], r);
+      length[j] = tailLengthAu(act[j], r);
     }
-    for (const attribute of [this.iPos, this.iPole, this.iH, this.iK]) attribute.needsUpdate = true;
+    for (const attribute of [this.iPos, this.iPole, this.iLength, this.iActivity]) attribute.needsUpdate = true;
     for (const geometry of this.geometries) geometry.instanceCount = n;
     this.count = n;
   }
 
   setLimit(limit: number): void {
     this.limit = limit;
-    for (const m of this.materials) m.uniforms.uLimit.value = limit;
   }
 
   setEarth(earth: [number, number, number] | null): void {
     this.earth = earth ? [earth[0], earth[1], earth[2]] : null;
-    for (const m of this.materials) {
-      if (earth) (m.uniforms.uEarth.value as THREE.Vector3).set(earth[0], earth[1], earth[2]);
-      m.uniforms.uHasEarth.value = earth ? 1 : 0;
-    }
   }
 }
 
