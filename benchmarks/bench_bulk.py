@@ -94,11 +94,11 @@ def case_engine_chunks(table: str, m: int) -> dict:
     import numpy as np
 
     import encke
+    from encke.engine.batching import chunk_bounds
     from encke.engine.bulk.job import default_chunk_objects
 
     el, times = _elements(table), _times(m)
-    size = default_chunk_objects(m)
-    bounds = [(s, min(s + size, len(el))) for s in range(0, len(el), size)]
+    bounds = chunk_bounds(len(el), default_chunk_objects(m))
     for start, stop in {bounds[0], bounds[-1]}:  # compile the two chunk sizes
         encke.propagate(el[start:stop], times, return_status=True)
     start_wall, cpu = time.perf_counter(), time.process_time()

@@ -129,9 +129,8 @@ class _OutputSpare:
     """The memory of the last one-chunk CPU result, kept for the next call of the same shape
     once every numpy view of it that propagate handed out is gone.
 
-    A fresh (N, M, 6) output is new memory on every call: at N = 1e5, M = 100 (530 MB) the
-    operating system's page faults and zeroing of it were a quarter of the call's CPU time,
-    and XLA filled it with zeros once more before writing the tiles (docs/performance.md).
+    A fresh (N, M, 6) output is new memory on every call, which the operating system must
+    map and zero page by page before the kernel writes it (the cost is in docs/performance.md).
     A result the caller has dropped is donated to the next call instead (_kepler_grid's
     `out`), which writes into pages already mapped, once.
 

@@ -37,9 +37,8 @@ from .tables import ElementChunk, open_table
 # speed and small enough that the four chunks in memory stay far below a gigabyte.
 CHUNK_LANES = 2**20
 # Threads writing parts. Writing a part costs more CPU than computing it (two-body), so one
-# writer was the job's bottleneck wherever a core was free; two write two parts at once. With
-# the chunk halved (2**21 before) the four chunks in memory (one computing, one queued, one
-# per writer) hold no more than the three of one writer did (docs/performance.md).
+# writer would be the job's bottleneck wherever a core is free; two write two parts at once.
+# Memory holds four chunks: one computing, one queued, one per writer.
 WRITERS = 2
 
 
