@@ -287,7 +287,12 @@ def test_cancelling_a_stream_stops_its_computation(live, client):
     stopped = metric(live, "chunks_computed") - before
     print(f"chunks computed before the cancelled stream ended: {stopped} of {total_chunks}")
     time.sleep(0.5)
-    assert metric(live, "chunks_computed") - before == stopped  # nothing computed after the stream ended
+    # The chunk already inside the engine when the stream was cancelled cannot be interrupted
+    # and may be counted just after the stream closed; nothing further may start.
+    settled = metric(live, "chunks_computed") - before
+    assert settled - stopped <= 1
+    time.sleep(0.5)
+    assert metric(live, "chunks_computed") - before == settled
     # 3 chunks read + the one in flight, plus whatever HTTP/2 flow control let the server send ahead
     assert stopped <= 20, f"{stopped} of {total_chunks} chunks computed after cancel"
 
