@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import jax
 import jax.numpy as jnp
 
 from . import constants, kepler
@@ -77,6 +78,18 @@ def point_masses(x, body_pos, gm, limits):
     return jnp.sum((gm * inv_r3)[:, None] * d, axis=0), jnp.sqrt(jnp.min(r2 / (limits * limits)))
 
 
+def point_masses_jacobian(x, body_pos, gm):
+    """(3, 3) d a / d x of `newtonian`: sum_k GM_k (3 d_k d_k^T / r_k^2 - I) / r_k^3 with
+    d_k = body_k - x. Written out because forward-mode differentiation (three tangent passes
+    through the sum over bodies) cost several times more in the variational equations
+    (engine/variational.py)."""
+    d = body_pos - x
+    r2 = jnp.sum(d * d, axis=-1)
+    w = gm / (r2 * jnp.sqrt(r2))
+    outer = jnp.sum((3.0 * w / r2)[:, None, None] * d[:, :, None] * d[:, None, :], axis=0)
+    return outer - jnp.sum(w) * jnp.eye(3)
+
+
 def sun_relativity(r, v, gm_sun):
     """The Sun's 1PN acceleration, PPN beta = gamma = 1 (Schwarzschild, harmonic gauge).
 
@@ -111,17 +124,44 @@ def nongrav(r, v, params: NonGravParams, gm_sun, law: NonGravLaw = NonGravLaw(),
     r' = |r| when DT = 0. delay=False (static) skips the Kepler solve: use it when every DT is 0.
     """
     rn = jnp.sqrt(jnp.dot(r, r))
-    r_hat = r / rn
+    return _nongrav_at(r, v, _delayed_distance(r, v, rn, params, gm_sun, delay), params, law)
+
+
+def _delayed_distance(r, v, rn, params: NonGravParams, gm_sun, delay: bool):
+    """|r(t - DT)| from a two-body step back (rn = |r| when DT = 0 or delay is False)."""
+    if not delay:
+        return rn
+    r_past, _, _ = kepler.state_after(r, v, -params.DT, gm_sun)
+    return jnp.where(params.DT == 0.0, rn, jnp.sqrt(jnp.dot(r_past, r_past)))
+
+
+def _nongrav_at(r, v, r_delayed, params: NonGravParams, law: NonGravLaw):
+    """g(r_delayed) (A1 r_hat + A2 t_hat + A3 n_hat) at heliocentric r, v."""
+    r_hat = r / jnp.sqrt(jnp.dot(r, r))
     h = jnp.cross(r, v)
     n_hat = h / jnp.sqrt(jnp.dot(h, h))
     t_hat = jnp.cross(n_hat, r_hat)
-    if delay:
-        r_past, _, _ = kepler.state_after(r, v, -params.DT, gm_sun)
-        r_delayed = jnp.where(params.DT == 0.0, rn, jnp.sqrt(jnp.dot(r_past, r_past)))
-    else:
-        r_delayed = rn
     g = sublimation_g(r_delayed, law)
     return g * (params.A1 * r_hat + params.A2 * t_hat + params.A3 * n_hat)
+
+
+def nongrav_state_jacobian(r, v, params: NonGravParams, gm_sun, law: NonGravLaw = NonGravLaw(), delay: bool = True):
+    """(3, 6) d nongrav / d (r, v), with the delayed distance |r(t - DT)| following the state as
+    the present distance |r| does (its shift from |r| is held).
+
+    Why not the exact derivative: differentiating through the Kepler step of the delay takes six
+    tangent passes through its iteration at every step node, which made the variational
+    equations (engine/variational.py) several tenths of a plain propagation dearer; the
+    difference is the delay's own effect on a term that is itself ~1e-5 of the Sun's pull
+    (the figures are in docs/performance.md)."""
+    rn = jnp.sqrt(jnp.dot(r, r))
+    shift = jax.lax.stop_gradient(_delayed_distance(r, v, rn, params, gm_sun, delay) - rn)
+
+    def f(z):
+        x, u = z[:3], z[3:]
+        return _nongrav_at(x, u, jnp.sqrt(jnp.dot(x, x)) + shift, params, law)
+
+    return jax.jacfwd(f)(jnp.concatenate([r, v]))
 
 
 def small_terms(x, v, sun_pos, sun_vel, gm_sun, params: NonGravParams, law: NonGravLaw = NonGravLaw(),

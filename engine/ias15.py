@@ -58,6 +58,13 @@ Design decisions (and where they differ from REBOUND):
   stays busy until the pool is drained. `pool` / `empty` / `advance` / `result` expose the
   loop in rounds, so that a host can also drop empty slots between rounds (compaction,
   engine/nbody.py); `integrate` runs one slot per integration to the end.
+- Tangents ride along: a lane's x and v may be wider than 3, the particle's own three
+  components followed by tangent vectors (the variational equations, engine/variational.py,
+  whose force returns the tangents' accelerations after the particle's). The step control,
+  the convergence test, the record-break test and the minor pulls' limit look at the first
+  three components only, so the particle's steps are exactly those it takes alone, and the
+  tangents are integrated on the same nodes and polynomial steps (REBOUND, too, keeps its
+  variational particles out of the step-size criterion).
 - Per-lane status (engine/status.py): STEP_LIMIT when the attempt budget is spent,
   NOT_CONVERGED when the step would fall below min_dt or the state is not finite,
   CLOSE_ENCOUNTER when the force function reports an approach closer than its limits. A failed
@@ -187,17 +194,18 @@ class Force(NamedTuple):
     context(epoch, tau, args) -> ctx: everything that depends on the time t = epoch + tau only
     (e.g. the planets' positions from the ephemeris: by far the dearest part), the time given
     in two parts, epoch a TDB JD and tau the days since it (`_prepare` says why);
-    accel(ctx, x, v, args) -> (a (3,), encounter_ratio scalar): the dominant state-dependent
+    accel(ctx, x, v, args) -> (a (D,), encounter_ratio scalar), x, v, a of the lane's width D
+    (3, or more with tangents: module docstring): the dominant state-dependent
     rest. The predictor-corrector
     evaluates the nodes' contexts once per step attempt and reuses them in every iteration
     (the node times do not change).
-    small(ctx, x, v, args) -> (3,), optional: terms many orders of magnitude below |a| (the
+    small(ctx, x, v, args) -> (D,), optional: terms many orders of magnitude below |a| (the
     Sun's relativity, outgassing), evaluated in the first SMALL_SWEEPS sweeps of each step
     and then held (see `_iterate`). A plain callable force(t, x, v, args) is also accepted
     (its context is t).
     scales(ctx_a, ctx_b, span, x, v, args) -> (tau (K,), g (K,)), optional: for each minor
     pull (a planet beside the Sun), the time scale (days) on which it changes and its size
-    (au/day^2), at the time of ctx_b, for the comet at x, v; ctx_a is the context `span` days
+    (au/day^2), at the time of ctx_b, for the comet at x, v (its own (3,)); ctx_a is the context `span` days
     earlier (to difference positions into velocities). The step is then also held below
     tau_k (7! epsilon |a| / g_k)^(1/7) (`_scale_limit`).
     """
@@ -274,7 +282,7 @@ class _Lane(NamedTuple):
     cx: jax.Array  # Kahan compensation terms
     cv: jax.Array
     dt: jax.Array  # next step to try (signed days)
-    b: jax.Array  # (7, 3) predicted polynomial for that step
+    b: jax.Array  # (7, D) predicted polynomial for that step
     status: jax.Array
     n_steps: jax.Array
     n_attempts: jax.Array
@@ -288,7 +296,7 @@ class _Trial(NamedTuple):
     dt: jax.Array  # signed step (days)
     is_last: jax.Array  # the step ends the lane's integration
     clipped: jax.Array  # the step was shortened to end on a break
-    b: jax.Array  # (7, 3) predicted polynomial
+    b: jax.Array  # (7, D) predicted polynomial
     ctx: object  # the force's context at the seven nodes (leading axis 7)
     a0: jax.Array  # (3,) force at the step's start
     enc0: jax.Array  # encounter ratio there
@@ -326,7 +334,7 @@ def _prepare(force: Force, cfg: Config, lane: _Lane, epoch, tau_end, args, a_nor
     a0, enc0 = force.accel(ctx0, lane.x, lane.v, args)
     if force.small is not None:
         a0 = a0 + force.small(ctx0, lane.x, lane.v, args)
-    scale = jnp.stack([jnp.max(jnp.abs(lane.x)), jnp.max(jnp.abs(lane.v))])
+    scale = jnp.stack([jnp.max(jnp.abs(lane.x[:3])), jnp.max(jnp.abs(lane.v[:3]))])
     return _Trial(dt, is_last, clipped, b, ctx_nodes, a0, enc0, scale)
 
 
@@ -341,7 +349,7 @@ def _sweep(force: Force, lane: _Lane, trial: _Trial, args, b, dfs_prev, small_pr
     if with_small:
         small = jax.vmap(force.small, in_axes=(0, 0, 0, None))(trial.ctx, xs, vs, args)
     dfs = fs + small - trial.a0
-    delta = dfs - dfs_prev
+    delta = (dfs - dfs_prev)[:, :3]  # the particle's own change (tangents ride along: module docstring)
     dt = trial.dt
     ex = dt * dt * jnp.max(jnp.abs(jnp.asarray(_WX) @ delta)) / trial.scale[0]
     ev = jnp.abs(dt) * jnp.max(jnp.abs(jnp.asarray(_WV) @ delta)) / trial.scale[1]
@@ -373,7 +381,7 @@ def _iterate(force: Force, lanes: _Lane, trials: _Trial, args, active) -> _Sweep
     sweep changes its step by less than PC_TOL, when the change stops decreasing (round-off),
     or after PC_MAX_ITER sweeps; lanes not `active` (done, or waiting to write outputs) do
     none. (Figures, and the unrolled variant that was slower: docs/performance.md.)"""
-    L = lanes.x.shape[0]
+    L, width = lanes.x.shape
     sweep_all = jax.vmap(lambda ln, tr, a, b_, d, sm: _sweep(force, ln, tr, a, b_, d, sm, True))
     sweep_held = jax.vmap(lambda ln, tr, a, b_, d, sm: _sweep(force, ln, tr, a, b_, d, sm, False))
     has_small = force.small is not None
@@ -392,7 +400,7 @@ def _iterate(force: Force, lanes: _Lane, trials: _Trial, args, active) -> _Sweep
         stalled = (sw.n_it > 2) & (sw.err >= sw.err_prev)
         return k + 1, sw._replace(going=sw.going & (sw.n_it < PC_MAX_ITER) & (sw.err > PC_TOL) & ~stalled)
 
-    zeros = jnp.zeros((L, 7, 3))
+    zeros = jnp.zeros((L, 7, width))
     inf = jnp.full(L, jnp.inf)
     start = _Sweeps(trials.b, zeros, zeros, inf, inf, jnp.zeros(L, jnp.int32), inf, active)
     _, sw = jax.lax.while_loop(lambda c: jnp.any(c[1].going), body, (jnp.int32(0), start))
@@ -402,7 +410,9 @@ def _iterate(force: Force, lanes: _Lane, trials: _Trial, args, active) -> _Sweep
 def _step_size(cfg: Config, a0, b, dt):
     """The step after one of dt with polynomial (a0, b): the criterion of Pham, Rein & Spiegel
     (2024) for this one particle, from the acceleration, jerk and snap at the step's end.
-    dt / SAFETY where they give nothing usable (a force that is constant or not finite)."""
+    dt / SAFETY where they give nothing usable (a force that is constant or not finite).
+    Only the particle's own three components count (tangents ride along)."""
+    a0, b = a0[:3], b[:, :3]
     y2 = jnp.sum((a0 + jnp.sum(b, axis=0)) ** 2)
     y3 = jnp.sum(jnp.sum(_POW[:, None] * b, axis=0) ** 2)
     y4 = jnp.sum(jnp.sum((_POW * (_POW - 1))[1:, None] * b[1:], axis=0) ** 2)
@@ -427,9 +437,9 @@ def _scale_limit(force: Force, cfg: Config, lane: _Lane, trial: _Trial, b, args)
     dt = trial.dt
     ctx_a = jax.tree_util.tree_map(lambda c: c[5], trial.ctx)  # nodes h_6 and h_7
     ctx_b = jax.tree_util.tree_map(lambda c: c[6], trial.ctx)
-    x7, v7 = dense(lane.x, lane.v, trial.a0, b, dt, NODES[7])
+    x7, v7 = dense(lane.x[:3], lane.v[:3], trial.a0[:3], b[:, :3], dt, NODES[7])
     tau, g = force.scales(ctx_a, ctx_b, dt * (NODES[7] - NODES[6]), x7, v7, args)
-    a_end = jnp.sqrt(jnp.sum((trial.a0 + jnp.sum(b, axis=0)) ** 2))
+    a_end = jnp.sqrt(jnp.sum((trial.a0[:3] + jnp.sum(b[:, :3], axis=0)) ** 2))
     ratio = cfg.epsilon * 5040.0 * a_end / jnp.maximum(g, 1e-300)
     limit = jnp.abs(tau) * jnp.exp(jnp.log(ratio) / 7.0)
     return jnp.min(jnp.where(jnp.isfinite(limit) & (limit > 0), limit, jnp.inf))
@@ -503,7 +513,7 @@ def _end_accel_norm(step):
     step starts (its polynomial at h = 1: a0 + sum b); inf before the first step (record of
     zeros), so that the record-break test in _attempt then stays on."""
     _, _, _, a0, b, _ = step
-    norm = jnp.sqrt(jnp.sum((a0 + jnp.sum(b, axis=1)) ** 2, axis=-1))
+    norm = jnp.sqrt(jnp.sum((a0[:, :3] + jnp.sum(b[:, :, :3], axis=1)) ** 2, axis=-1))
     return jnp.where(norm > 0.0, norm, jnp.inf)
 
 
@@ -511,10 +521,10 @@ class Pool(NamedTuple):
     """The work of a batch: N integrations (rows), handed out to the batch's L slots in row
     order, and their results. Every leaf but `next` and `end` has the row axis first.
 
-    x0, v0: (N, 3) states at epoch (N,) TDB JD; tau_end: (N,) signed end relative to epoch
+    x0, v0: (N, D) states at epoch (N,) TDB JD (D = 3, or more with tangents); tau_end: (N,) signed end relative to epoch
     (days); dt0: (N,) first step to try; args: the force's per-row arguments; next: the first
     row not handed out yet; end: rows from `end` on are padding, never handed out.
-    out: (N, M, 6) states at the requested times (NaN where not reached); status, n_steps,
+    out: (N, M, 2 D) x, v at the requested times (NaN where not reached); status, n_steps,
     n_attempts, n_evals: (N,) as in Result, written when a row's slot retires it."""
 
     x0: jax.Array
@@ -534,10 +544,10 @@ class Pool(NamedTuple):
 
 def pool(x0, v0, epoch, tau_end, dt0, args, n_times: int, end=None) -> Pool:
     """A Pool of the N rows given (see Pool; end: real rows, default all), nothing done yet."""
-    n = x0.shape[0]
+    n, width = x0.shape
     counters = [jnp.zeros(n, jnp.int32) for _ in range(4)]  # distinct buffers (donated apart)
     return Pool(x0, v0, epoch, tau_end, dt0, args, jnp.int32(0), jnp.int32(n if end is None else end),
-                jnp.full((n, n_times, 6), jnp.nan), *counters)
+                jnp.full((n, n_times, 2 * width), jnp.nan), *counters)
 
 
 class Carry(NamedTuple):
@@ -567,7 +577,7 @@ def _time_orders(times):
 
 def _fresh(x0, v0, epoch, tau_end, dt0, args, src, times, orders, cfg: Config) -> Carry:
     """Slots that start the integrations given (leading axis L each); orders: _time_orders."""
-    L = x0.shape[0]
+    L, width = x0.shape
     sgn = jnp.where(tau_end < 0, -1.0, 1.0)
     order = jnp.where(sgn[:, None] > 0, orders[0][None, :], orders[1][None, :])
     # distances along the lane in that order: ascending (t - epoch rounds monotonically)
@@ -580,14 +590,14 @@ def _fresh(x0, v0, epoch, tau_end, dt0, args, src, times, orders, cfg: Config) -
         tau=jnp.zeros(L),
         x=x0, v=v0, cx=jnp.zeros_like(x0), cv=jnp.zeros_like(v0),
         dt=sgn * jnp.minimum(jnp.abs(dt0), cfg.max_dt),
-        b=jnp.zeros((L, 7, 3)),
+        b=jnp.zeros((L, 7, width)),
         status=jnp.where(finite0, st.OK, st.NOT_CONVERGED).astype(jnp.int32),
         n_steps=jnp.zeros(L, jnp.int32),
         n_attempts=jnp.zeros(L, jnp.int32),
         n_evals=jnp.zeros(L, jnp.int32),
         done=(tau_end == 0.0) | ~finite0,
     )  # fmt: skip
-    step = (jnp.zeros(L), x0, v0, jnp.zeros_like(x0), jnp.zeros((L, 7, 3)), jnp.ones(L))
+    step = (jnp.zeros(L), x0, v0, jnp.zeros_like(x0), jnp.zeros((L, 7, width)), jnp.ones(L))
     return Carry(lane, k0, k0, step, epoch, tau_end, order, key, k_end, src, args)
 
 

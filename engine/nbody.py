@@ -66,7 +66,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import batching, conics, constants, forces, ias15, perturbers
+from . import batching, conics, constants, forces, ias15, perturbers, variational
 from . import status as st
 from .elements import CometaryElements
 from .errors import InvalidInput
@@ -94,12 +94,14 @@ class NBodyResult(NamedTuple):
     """states: (N, M, 6) barycentric ICRF x, y, z (au), vx, vy, vz (au/day) at the requested
     times (NaN rows for failed comets); status: (N,) int32 codes of engine/status.py;
     n_steps: (N,) accepted integrator steps (both directions together); n_evals: (N,) force
-    evaluations (both directions)."""
+    evaluations (both directions); phi: with tangents, (N, M, 6, K) the state transition
+    matrix d state(t) / d (state at epoch, A1, A2, A3, DT)[:K] (NaN for failed comets), else None."""
 
     states: np.ndarray
     status: np.ndarray
     n_steps: np.ndarray
     n_evals: np.ndarray
+    phi: np.ndarray | None = None
 
 
 def gm_table(eph: Ephemeris) -> np.ndarray:
@@ -126,7 +128,7 @@ def sun_record_grid(eph: Ephemeris) -> tuple[float, float]:
 
 @functools.partial(jax.tree_util.register_dataclass,
                    data_fields=["ephemeris", "table", "gm", "limits", "law"],
-                   meta_fields=["relativity", "delay", "planets", "nongrav"])
+                   meta_fields=["relativity", "delay", "planets", "nongrav", "tangents"])
 @dataclasses.dataclass(frozen=True)
 class ForceModel:
     """Everything that pulls on the comets, as one value.
@@ -141,7 +143,8 @@ class ForceModel:
     TARGETS order, or the Sun's alone when planets is False; law: forces.NonGravLaw.
     relativity: the Sun's 1PN term; delay: the non-gravitational time delay DT; planets: False
     for the Sun alone, fixed at the origin (the heliocentric two-body problem: the ephemeris is
-    then not evaluated); nongrav: the Marsden non-gravitational term.
+    then not evaluated); nongrav: the Marsden non-gravitational term; tangents: the number of
+    tangents (variational equations, engine/variational.py) each lane carries, 0 for none.
     """
 
     ephemeris: Ephemeris
@@ -153,12 +156,17 @@ class ForceModel:
     delay: bool
     planets: bool
     nongrav: bool
+    tangents: int = 0
 
     def force(self) -> ias15.Force:
         """The force of ias15 for one comet, split into its time-only part (the perturbers'
-        positions and the Sun's velocity, for relativity and non-grav) and the rest."""
-        return ias15.Force(self._context, self._accel, self._small if (self.relativity or self.nongrav) else None,
-                           self._scales if self.planets else None)
+        positions and the Sun's velocity, for relativity and non-grav) and the rest; with
+        tangents, extended to their variational equations."""
+        force = ias15.Force(self._context, self._accel, self._small if (self.relativity or self.nongrav) else None,
+                            self._scales if self.planets else None)
+        if not self.tangents:
+            return force
+        return variational.with_tangents(force, self.tangents, self._accel_jacobian, self._small_jacobian)
 
     def _context(self, epoch, tau, params):
         if not self.planets:
@@ -173,6 +181,22 @@ class ForceModel:
     def _accel(self, ctx, x, v, params):
         positions, _ = ctx
         return forces.point_masses(x, positions, self.gm, self.limits)
+
+    def _accel_jacobian(self, ctx, x, v, params):
+        """(3, 3) d _accel / d x: the point masses' tidal matrix (their pull ignores v)."""
+        positions, _ = ctx
+        return forces.point_masses_jacobian(x, positions, self.gm)
+
+    def _small_jacobian(self, ctx, x, v, params):
+        """(3, 6) d _small / d (x, v) for the variational equations: the outgassing's
+        (forces.nongrav_state_jacobian). The Sun's relativity is left out: its derivatives are
+        ~1e-8 of the point masses', and forward-mode differentiation of it cost 0.5 to 0.7 of
+        a plain propagation (docs/performance.md)."""
+        if not self.nongrav:
+            return jnp.zeros((3, 3))
+        positions, sun_velocity = ctx
+        return forces.nongrav_state_jacobian(x - positions[SUN_INDEX], v - sun_velocity, params, self.gm[SUN_INDEX],
+                                             self.law, self.delay)
 
     def _scales(self, ctx_a, ctx_b, span, x, v, params):
         """The planets' (and the Moon's) pulls for the step control (ias15.Force.scales): each
@@ -316,7 +340,7 @@ def _integrate_pool(lanes: Lanes, starts: Starts, times_padded, n_times, model: 
     first_step = np.concatenate([lanes.first_step, np.full(pad, 1.0)])
     params = forces.NonGravParams(*[jnp.asarray(starts.nongrav[rows, j]) for j in range(4)])
     times_j = jnp.asarray(times_padded)
-    x0, v0 = jnp.asarray(starts.states[rows, :3]), jnp.asarray(starts.states[rows, 3:])
+    x0, v0 = _initial_xv(starts.states[rows], model.tangents)
     work = ias15.pool(x0, v0, jnp.asarray(starts.epochs[rows]), jnp.asarray(end), jnp.asarray(first_step), params,
                       times_padded.size, end=n_lanes)
     carry = _empty(work, batching.bucket_size(min(n_lanes, max_slots), MIN_LANES), times_j, cfg)
@@ -338,6 +362,15 @@ def _integrate_pool(lanes: Lanes, starts: Starts, times_padded, n_times, model: 
     res = ias15.result(work)
     return (np.asarray(res.states)[:n_lanes, :n_times], np.asarray(res.status)[:n_lanes],
             np.asarray(res.n_steps)[:n_lanes].astype(np.int64), np.asarray(res.n_evals)[:n_lanes].astype(np.int64))
+
+
+def _initial_xv(states, n_tangents: int):
+    """Lanes' x, v at the epoch (n, 3 (1 + n_tangents)) each: the state, then the tangents."""
+    x0, v0 = states[:, :3], states[:, 3:]
+    if n_tangents:
+        tx, tv = variational.initial_tangents(len(states), n_tangents)
+        x0, v0 = np.concatenate([x0, tx], axis=1), np.concatenate([v0, tv], axis=1)
+    return jnp.asarray(x0), jnp.asarray(v0)
 
 
 def _check_inputs(states0, epochs, times_tdb, nongrav_params):
@@ -399,15 +432,18 @@ def _plan_lanes(starts: Starts, ok, times, sun_at_start, gm_sun, span=None):
     return lanes, _pools(np.argsort(-effort, kind="stable"))
 
 
-def _force_model(eph, starts: Starts, lanes: Lanes, *, relativity, law, encounter_au, planets, tabulate):
+def _force_model(eph, starts: Starts, lanes: Lanes, *, relativity, law, encounter_au, planets, tabulate, tangents=0):
     """The ForceModel of a run: the ephemeris' own GMs, encounter limits (the Sun's radius for
-    the Sun), the static switches, and a PerturberTable over the lanes' span when tabulating."""
+    the Sun), the static switches, and a PerturberTable over the lanes' span when tabulating.
+    With tangents over A1..DT, the non-gravitational term and its delay are compiled in even
+    where every A is zero: their derivatives are not zero."""
     gm = gm_table(eph)
     limits = np.full(len(TARGETS), encounter_au)
     limits[SUN_INDEX] = SUN_RADIUS_AU
     if not planets:  # two-body about a Sun at rest at the origin
         gm, limits = gm[SUN_INDEX : SUN_INDEX + 1], limits[SUN_INDEX : SUN_INDEX + 1]
     has_nongrav = np.any(starts.nongrav[:, :3] != 0, axis=1)
+    nongrav_tangents = tangents > variational.STATE_TANGENTS
     table = None
     if lanes.comet.size and planets and tabulate:
         epochs = starts.epochs[lanes.comet]
@@ -416,8 +452,9 @@ def _force_model(eph, starts: Starts, lanes: Lanes, *, relativity, law, encounte
     return ForceModel(
         ephemeris=eph, table=table, gm=jnp.asarray(gm), limits=jnp.asarray(limits),
         law=forces.NonGravLaw(*[jnp.asarray(float(v)) for v in law]), relativity=bool(relativity),
-        delay=bool(np.any((starts.nongrav[:, 3] != 0) & has_nongrav)), planets=bool(planets),
-        nongrav=bool(np.any(has_nongrav)),  # static: no cost where nobody has any
+        delay=bool(np.any((starts.nongrav[:, 3] != 0) & has_nongrav) or (nongrav_tangents and np.any(has_nongrav))),
+        planets=bool(planets), nongrav=bool(np.any(has_nongrav) or nongrav_tangents),  # static: no cost where nobody has any
+        tangents=int(tangents),
     )
 
 
@@ -440,12 +477,13 @@ def _run_pools(lanes: Lanes, pools, starts: Starts, times, model: ForceModel, cf
     return [(job, run(job)) for job in jobs]
 
 
-def _scatter(finished, starts: Starts, times, status) -> NBodyResult:
-    """The lanes' outputs back in (comet, time) order: each comet's backward lane fills the
-    times before its epoch, its forward lane the others; the first failure of either lane is
-    the comet's status; steps and evaluations add up. status (N,) is updated in place."""
+def _scatter(finished, starts: Starts, times, status, width: int = 6) -> NBodyResult:
+    """The lanes' outputs (width values per time) back in (comet, time) order: each comet's
+    backward lane fills the times before its epoch, its forward lane the others; the first
+    failure of either lane is the comet's status; steps and evaluations add up. status (N,) is
+    updated in place."""
     n = len(starts.epochs)
-    out = np.full((n, times.size, 6), np.nan)
+    out = np.full((n, times.size, width), np.nan)
     n_steps = np.zeros(n, np.int64)
     n_evals = np.zeros(n, np.int64)
     for lanes, (lane_states, lane_status, lane_steps, lane_evals) in finished:
@@ -468,7 +506,8 @@ def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", non
                            max_step_days: float = 100.0, max_steps: int = 50_000,
                            encounter_au: float = 1e-3, record_breaks: bool = True,
                            break_within_au: float = 3.0, max_lanes: int = 2048,
-                           planets: bool = True, tabulate: bool = True, span_tdb=None) -> NBodyResult:
+                           planets: bool = True, tabulate: bool = True, span_tdb=None,
+                           tangents: int = 0) -> NBodyResult:
     """Integrate barycentric ICRF states to the requested times.
 
     states0: (N, 6) au, au/day at epochs (N,) TDB JD; times_tdb: (M,) TDB JD, any order;
@@ -486,7 +525,9 @@ def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", non
     up, as in every JPL DE kernel); False evaluates the kernel itself at every step node.
     span_tdb: optional (lo (N,), hi (N,)) TDB JD: each comet is integrated only within [lo, hi]
     (short windows, e.g. around close approaches in engine/approaches.py); its outputs
-    outside stay NaN. Returns NBodyResult (numpy arrays).
+    outside stay NaN. tangents: 0, or 6 (10) to integrate the state transition matrix with
+    respect to the state at the epoch (and A1, A2, A3, DT) by the variational equations
+    (engine/variational.py): NBodyResult.phi. Returns NBodyResult (numpy arrays).
 
     Four stages: check the inputs, plan the lanes (and the force model over their span), run
     the pools, scatter the lanes' outputs back to (comet, time).
@@ -505,23 +546,35 @@ def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", non
 
     gm_sun = gm_table(eph)[SUN_INDEX]
     lanes, pools = _plan_lanes(starts, ok, times, sun_at_start, gm_sun, span_tdb)
+    if tangents not in (0, variational.STATE_TANGENTS, variational.ALL_TANGENTS):
+        raise InvalidInput("tangents", f"tangents must be 0, 6 or 10, got {tangents}")
     model = _force_model(eph, starts, lanes, relativity=relativity, law=law, encounter_au=encounter_au,
-                         planets=planets, tabulate=tabulate)
+                         planets=planets, tabulate=tabulate, tangents=tangents)
     origin, period = sun_record_grid(eph)
     cfg = ias15.Config(epsilon=epsilon, min_dt=min_step_days, max_dt=max_step_days, max_steps=max_steps,
                        break_origin=origin, break_period=period if (record_breaks and planets) else math.inf,
                        break_min_accel=constants.GM_SUN / break_within_au**2)
     cfg = ias15.Config(*[jnp.asarray(v) for v in cfg])
     finished = _run_pools(lanes, pools, starts, times, model, cfg, max_lanes)
-    result = _scatter(finished, starts, times, status)
+    width = 3 * (1 + tangents)  # per lane: x then v, each the particle's 3 and 3 per tangent
+    result = _scatter(finished, starts, times, status, 2 * width)
 
     out = result.states
     at_epoch = ok[:, None] & (times[None, :] == starts.epochs[:, None])  # the initial state itself
-    out[at_epoch] = np.broadcast_to(starts.states[:, None, :], out.shape)[at_epoch]
-    if not planets:  # back from heliocentric to barycentric
-        out += _sun_states(eph, times)[None]
+    x0, v0 = _initial_xv(starts.states, tangents)
+    initial = np.concatenate([np.asarray(x0), np.asarray(v0)], axis=1)
+    out[at_epoch] = np.broadcast_to(initial[:, None, :], out.shape)[at_epoch]
     out[result.status != st.OK] = np.nan
-    return result
+    states = np.concatenate([out[..., :3], out[..., width : width + 3]], axis=-1)
+    if not planets:  # back from heliocentric to barycentric (tangents are differences: unchanged)
+        states += _sun_states(eph, times)[None]
+    phi = None
+    if tangents:
+        n, m = out.shape[:2]
+        tx = out[..., 3:width].reshape(n, m, tangents, 3)
+        tv = out[..., width + 3 :].reshape(n, m, tangents, 3)
+        phi = np.swapaxes(np.concatenate([tx, tv], axis=-1), -1, -2)  # (N, M, 6, K)
+    return result._replace(states=states, phi=phi)
 
 
 def propagate_nbody(elements: CometaryElements, times_tdb, *, ephemeris="de421", nongrav: bool = True, **options):

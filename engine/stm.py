@@ -3,19 +3,11 @@
 Two-body: forward-mode automatic differentiation (jax.jacfwd) of the universal-variable conic
 (conics.two_body_state): exact to rounding.
 
-N-body: forward differences of the production integrator (engine/nbody.py), the nominal and
-one clone per parameter in one batch, each parameter stepped by a fraction of its sigma
-(uncertainty.STEP_SIGMAS of the covariance being propagated; floors below keep the step far
-above the integrator's metre-level noise). Why not forward-mode autodiff through the IAS15
-loop: the loop's adaptive step control and predictor-corrector stopping rule do not carry
-tangents that mean anything, and the tangent program compiles far more slowly (the trial and its timings are in
-docs/performance.md). Differences of the very propagator whose states are reported need no
-second force model. Their cost is K + 1 propagations, K the parameters that have a variance
-(7 propagations for gravity only, up to 11 with A1..DT); central differences (central=True) cost 2 K + 1
-and remove the O(step) second-order term. At steps of 0.1 sigma the propagated sigmas of
-67P and 81P (with A1..DT) over ten years agree with central differences at 1 sigma to 0.2%
-(docs/performance.md); where that term matters at 1 sigma, the map is not linear and Monte
-Carlo is the answer.
+N-body: the variational equations integrated with the orbit, in the same integrator lanes and
+on the same steps (engine/variational.py): six tangents for the state at the epoch, four more
+for A1..A3, DT when the covariance has them. The force's derivatives come from forward-mode
+differentiation of the very force code that moves the orbit, so no second force model exists
+to disagree with it.
 """
 from __future__ import annotations
 
@@ -23,51 +15,26 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import constants, nbody
-from . import status as st
+from . import constants, nbody, variational
 from .conics import two_body_state
 
 N_PARAMS = 10  # x, y, z, vx, vy, vz, A1, A2, A3, DT
-# Smallest difference steps: position 1e-7 au (15 km), velocity 1e-9 au/day, A1..A3 1e-12
-# au/day^2, DT 0.1 day; the integrator's noise is metres.
-MIN_STEP = np.array([1e-7] * 3 + [1e-9] * 3 + [1e-12] * 3 + [0.1])
 
 
-def nbody_stm(states0, epochs, times, nongrav_params=None, steps=None, *, central: bool = False, **options):
-    """N-body states and state transition matrices by forward (default) or central differences.
+def nbody_stm(states0, epochs, times, nongrav_params=None, *, with_nongrav: bool = False, **options):
+    """N-body states and state transition matrices by the variational equations.
 
     states0: (N, 6) barycentric ICRF au, au/day at epochs (N,) TDB JD; times (M,) TDB JD;
-    nongrav_params: (N, 4) A1, A2, A3 (au/day^2), DT (days), or None; steps: (N, 10) the
-    difference step of each parameter (0: not differenced, its column stays zero), default
-    MIN_STEP; central: central instead of forward differences (module docstring). options: as
-    in nbody.propagate_states_nbody. Returns (states (N, M, 6), phi
-    (N, M, 6, 10) = d state(t) / d (state0, A1, A2, A3, DT), status (N,)); failed comets NaN.
+    nongrav_params: (N, 4) A1, A2, A3 (au/day^2), DT (days), or None; with_nongrav: also the
+    columns of A1..DT (four more tangents; otherwise they stay zero). options: as in
+    nbody.propagate_states_nbody. Returns (states (N, M, 6), phi (N, M, 6, 10) = d state(t) /
+    d (state0, A1, A2, A3, DT), status (N,)); failed comets NaN.
     """
-    states0 = np.asarray(states0, np.float64).reshape(-1, 6)
-    n = len(states0)
-    epochs = np.broadcast_to(np.asarray(epochs, np.float64), (n,))
-    params = np.zeros((n, 4)) if nongrav_params is None else np.asarray(nongrav_params, np.float64).reshape(n, 4)
-    steps = np.broadcast_to(MIN_STEP if steps is None else np.asarray(steps, np.float64), (n, N_PARAMS))
-    z = np.concatenate([states0, params], axis=1)
-    obj, col = np.nonzero(steps > 0)
-    delta = np.zeros((obj.size, N_PARAMS))
-    delta[np.arange(obj.size), col] = steps[obj, col]
-    sides = (z[obj] + delta, z[obj] - delta) if central else (z[obj] + delta,)
-    clones = np.concatenate((z,) + sides)
-    res = nbody.propagate_states_nbody(clones[:, :6], np.concatenate([epochs] + [epochs[obj]] * len(sides)), times,
-                                       nongrav_params=clones[:, 6:], **options)
-    m = obj.size
-    plus = res.states[n : n + m]
-    minus = res.states[n + m :] if central else res.states[obj]
-    phi = np.zeros((n, res.states.shape[1], 6, N_PARAMS))
-    phi[obj, :, :, col] = (plus - minus) / (len(sides) * steps[obj, col])[:, None, None]
-    status = res.status[:n].copy()
-    clone_status = res.status[n:]
-    for k in np.nonzero(clone_status != st.OK)[0]:  # a failed clone fails its comet
-        if status[obj[k % m]] == st.OK:
-            status[obj[k % m]] = clone_status[k]
-    phi[status != st.OK] = np.nan
-    return res.states[:n], phi, status
+    k = variational.ALL_TANGENTS if with_nongrav else variational.STATE_TANGENTS
+    res = nbody.propagate_states_nbody(states0, epochs, times, nongrav_params=nongrav_params, tangents=k, **options)
+    phi = np.zeros(res.phi.shape[:3] + (N_PARAMS,))
+    phi[..., :k] = res.phi
+    return res.states, phi, res.status
 
 
 @jax.jit

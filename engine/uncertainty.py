@@ -2,8 +2,8 @@
 
 P is the 10 x 10 covariance over the heliocentric ecliptic J2000 state at the epoch and A1,
 A2, A3, DT (engine/covariance.py); Phi(t) the state transition matrix of the chosen model
-(engine/stm.py: autodiff of the conic for two-body, forward differences of the integrator
-for N-body). The result is the (N, M, 6, 6) covariance of position (au) and velocity (au/day)
+(engine/stm.py: autodiff of the conic for two-body, the variational equations integrated
+with the orbit for N-body). The result is the (N, M, 6, 6) covariance of position (au) and velocity (au/day)
 in the requested axes; the centre (Sun or barycentre) is a known shift and changes nothing.
 Linear mapping holds while the orbit's uncertainty stays small next to the scale on which the
 motion bends: long spans or close planetary approaches call for Monte Carlo
@@ -22,12 +22,6 @@ from .covariance import state_covariance
 from .ephemeris import Ephemeris, load_ephemeris
 from .timescales import to_tdb_jd
 
-
-# N-body difference step of each parameter, in its standard deviations (floored at
-# stm.MIN_STEP): forward differences err by O(step), and at 0.1 sigma the propagated sigmas of
-# 67P and 81P over ten years are within 0.2% of central differences at 1 sigma (1.6% at 1
-# sigma; docs/performance.md).
-STEP_SIGMAS = 0.1
 
 
 class CovariancePropagation(NamedTuple):
@@ -80,9 +74,9 @@ def propagate_covariance(elements, times, covariance, *, model: str = "nbody", f
         helio = elements_to_state(el, epoch, frame="icrf")
         sun = frames.sun_state_ssb(epoch, eph, "icrf")
         params = np.stack([el.A1, el.A2, el.A3, el.DT], axis=1)
-        sigma = np.sqrt(np.maximum(np.einsum("nii->ni", p_icrf), 0.0))
-        steps = np.where(sigma > 0, np.maximum(STEP_SIGMAS * sigma, stm.MIN_STEP), 0.0)
-        states, phi, status = stm.nbody_stm(helio + sun, epoch, t, params, steps, ephemeris=eph, **options)
+        with_nongrav = bool(np.any(p_icrf[:, 6:, 6:] != 0))
+        states, phi, status = stm.nbody_stm(helio + sun, epoch, t, params, with_nongrav=with_nongrav, ephemeris=eph,
+                                            **options)
         states = frames.convert_states(states, t, from_frame="icrf", from_center="ssb", to_frame=frame,
                                        to_center=center, ephemeris=eph)
         # Phi maps the ICRF epoch state; express it on the ecliptic one P is given in, then
