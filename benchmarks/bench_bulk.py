@@ -15,6 +15,10 @@ Cases (--quick divides the object counts by 10):
   the same process after a warm-up on one full chunk and one chunk of the job's last size (so
   compilation is not in it, as it is not in the in-memory steady time). Its rate over the
   in-memory rate is the streaming efficiency (target >= 0.70).
+- writing alone: one chunk computed once, then written as every part of the job (the job's
+  part count and sizes) by the job's WRITERS threads, no computing: the floor of the bulk
+  case, what the Parquet files alone cost (encoding, checksums, the kernel's copy into the
+  page cache and, past the kernel's dirty-page limit, the disk).
 - ray: the same job with cluster="auto", a local Ray with one worker per core (two here),
   started by the job; start_s is a separate ray.init of the same kind, so the job's overhead
   beyond the one-process run is reported with and without it.
@@ -31,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -106,6 +111,31 @@ def case_engine_chunks(table: str, m: int) -> dict:
         encke.propagate(el[start:stop], times, return_status=True)
     seconds, cpu = time.perf_counter() - start_wall, time.process_time() - cpu
     return {"seconds": seconds, "cpu_s": cpu, "lanes": len(el) * int(np.size(times)), "chunks": len(bounds)}
+
+
+def case_write_alone(table: str, m: int, out: str) -> dict:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import encke
+    from encke.engine.batching import chunk_bounds
+    from encke.engine.bulk import dataset, job
+
+    el, times = _elements(table), _times(m)
+    bounds = chunk_bounds(len(el), job.default_chunk_objects(m))
+    size = bounds[0][1]
+    states, codes = encke.propagate(el[:size], times, return_status=True)
+    ids, plan = [f"b{j}" for j in range(size)], job.BulkPlan(times)
+    Path(out).mkdir()
+
+    def write(k: int) -> None:
+        n = bounds[k][1] - bounds[k][0]
+        dataset.write_part(out, k, n, ids[:n], plan.times, states[:n], codes[:n], plan.metadata(), [], "bench")
+
+    start, cpu = time.perf_counter(), time.process_time()
+    with ThreadPoolExecutor(job.WRITERS) as pool:
+        list(pool.map(write, range(len(bounds))))
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"seconds": seconds, "cpu_s": cpu, "lanes": len(el) * m, "chunks": len(bounds)}
 
 
 def _elements(table: str):
@@ -185,6 +215,14 @@ def run_all(objects: int, epochs: int, rss_objects: int, with_ray: bool, with_rs
                      "cpu_vs_in_memory": round(memory["cpu_s"] / bulk["cpu_s"], 3),
                      "vs_engine_alone": round(engine["seconds"] / bulk["seconds"], 3),
                      "cpu_vs_engine_alone": round(engine["cpu_s"] / bulk["cpu_s"], 3)})
+        shutil.rmtree(Path(tmp) / "out")  # its pages are dropped, not written back during the next case
+        alone = _child("write_alone", table, epochs, str(Path(tmp) / "alone"))
+        rows.append({"case": f"writing alone, {alone['chunks']} parts of one precomputed chunk", "objects": objects,
+                     "epochs": epochs, **_rate(alone), "vs_in_memory": round(memory["seconds"] / alone["seconds"], 3),
+                     "cpu_vs_in_memory": round(memory["cpu_s"] / alone["cpu_s"], 3),
+                     "vs_engine_alone": round(engine["seconds"] / alone["seconds"], 3),
+                     "cpu_vs_engine_alone": round(engine["cpu_s"] / alone["cpu_s"], 3)})
+        shutil.rmtree(Path(tmp) / "alone")
         if with_ray:
             start = _child("ray_start")
             ray_job = _child("bulk", table, epochs, str(Path(tmp) / "ray"), "auto")

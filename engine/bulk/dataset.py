@@ -17,16 +17,19 @@ saved is in docs/performance.md. Every column is declared non-null (Parquet REQU
 definition levels are computed or written: a failed object's rows are NaN, never null. The
 states are written plain, uncompressed: positions barely compress (LZ4 saved 0.4% of their
 bytes). id and status are dictionary-encoded, the time column is LZ4-compressed (it repeats
-every M rows). The engine's (n, M, 6) states become six columns in cache-sized blocks, copied
-into a buffer that the writing thread keeps from one part to the next, and the id indices and
-the time column, the same for every chunk of one size, are built once: fresh arrays of that
-size cost a page fault every 4 kB. The checksum is CRC-32, the check of Parquet's own pages,
-gzip and zip: it guards against a damaged or truncated part, which is what a resume needs, at
-twice the speed of SHA-256; it is computed over the finished file while it is still in the
-page cache.
+every M rows). The engine's (n, M, 6) states become six columns in cache-sized blocks (in the
+job's main thread: job.py), and the id indices and the time column, the same for every chunk
+of one size, are built once. A part is encoded into a memory buffer, then written to its file
+in 64 kB pieces, each checksummed on the way while it is in cache, so the file is never read
+back. Every buffer is kept for the next part and the next job in this process (_Scratch): on
+this project's virtual machines, memory that a process touches for the first time costs about
+16 us per 4 kB page, more than writing it. The checksum is CRC-32, the check of Parquet's own
+pages, gzip and zip: it guards against a damaged or truncated part, which is what a resume
+needs.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import mmap
@@ -50,6 +53,10 @@ DICTIONARY_COLUMNS = ["id", "status"]
 STATISTICS_COLUMNS = ["id", "status"]  # object-major parts: every row group spans all epochs
 ROW_GROUP_ROWS = 1 << 20
 BLOCK_LANES = 8192  # object-epochs per block of the state transposition (~400 kB, in L2)
+# Bytes per write() of a part. On this project's VMs (Linux 6.18, ext4) writes of 4 MB and more
+# cost 6-10x the CPU of writes of 1 MB and less (44 MB: 130-145 ms against 14-25 ms; the kernel
+# then takes new page-cache memory in large blocks, whose first touch is slow).
+WRITE_BLOCK = 1 << 16
 
 
 def part_name(index: int) -> str:
@@ -72,33 +79,71 @@ class PartRecord:
 
 
 def write_part(folder, index: int, input_rows: int, ids, times, states, codes, metadata: dict, bad_rows,
-               worker: str) -> PartRecord:
+               worker: str, *, columns: bool = False) -> PartRecord:
     """Write chunk `index` (ids (n,), times (M,), states (n, M, 6), codes (n,)) as one Parquet part.
 
+    With columns=True, `states` is already state_columns(states): (6, n M) contiguous.
     The file appears under its final name only once complete (written, then renamed)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     folder = Path(folder)
     n, m = len(ids), len(times)
-    scratch = _SCRATCH
-    id_indices, time_column = scratch.repeated_columns(n, np.asarray(times, dtype=np.float64))
-    arrays = [pa.DictionaryArray.from_arrays(id_indices, pa.array(list(ids), pa.string())), time_column]
-    arrays += [pa.array(column) for column in state_columns(states, scratch.states(6 * n * m))]
-    arrays.append(pa.array(np.repeat(np.asarray(codes, dtype=np.int32), m)))
-    schema = pa.schema([pa.field(name, array.type, nullable=False) for name, array in zip(COLUMNS, arrays)],
-                       metadata={k: str(v) for k, v in metadata.items()})
-    table = pa.Table.from_arrays(arrays, schema=schema)
-    final = folder / part_name(index)
-    temporary = folder / f".{final.name}.{uuid.uuid4().hex}.tmp"
-    pq.write_table(table, str(temporary), compression=CODECS, use_dictionary=DICTIONARY_COLUMNS,
-                   write_statistics=STATISTICS_COLUMNS, row_group_size=ROW_GROUP_ROWS, write_batch_size=1 << 16)
-    checksum = file_crc32(temporary)
-    # No fsync: a killed process loses nothing the page cache holds, and after a machine crash
-    # a part whose bytes never reached the disk fails its checksum on resume and is recomputed.
-    os.replace(temporary, final)
+    with _scratch() as scratch:
+        id_indices, time_column = scratch.repeated_columns(n, np.asarray(times, dtype=np.float64))
+        dictionary = pa.array(list(ids), pa.string())
+        arrays = [pa.DictionaryArray.from_arrays(id_indices, dictionary), time_column]
+        if not columns:
+            states = state_columns(states, scratch.states(6 * n * m))
+        arrays += [pa.array(column) for column in states]
+        arrays.append(pa.array(np.repeat(np.asarray(codes, dtype=np.int32), m)))
+        schema = pa.schema([pa.field(name, array.type, nullable=False) for name, array in zip(COLUMNS, arrays)],
+                           metadata={k: str(v) for k, v in metadata.items()})
+        table = pa.Table.from_arrays(arrays, schema=schema)
+        options = dict(compression=CODECS, use_dictionary=DICTIONARY_COLUMNS, write_statistics=STATISTICS_COLUMNS,
+                       row_group_size=ROW_GROUP_ROWS, write_batch_size=1 << 16)
+        final = folder / part_name(index)
+        temporary = folder / f".{final.name}.{uuid.uuid4().hex}.tmp"
+        # Encoded into a kept buffer, then written and checksummed piece by piece (_write_blocks).
+        # A part larger than the buffer's bound (ids so long or so many that their dictionary
+        # falls back to plain) is written by pyarrow directly and checksummed from the file.
+        buffer = scratch.file_buffer(_part_bound(n, m, dictionary.nbytes))
+        sink = pa.FixedSizeBufferWriter(buffer)
+        try:
+            pq.write_table(table, sink, **options)
+        except OSError:  # past the bound
+            sink = None
+        if sink is not None:
+            checksum = _write_blocks(temporary, memoryview(buffer)[:sink.tell()])
+        else:
+            pq.write_table(table, str(temporary), **options)
+            checksum = file_crc32(temporary)
+        # No fsync: a killed process loses nothing the page cache holds, and after a machine crash
+        # a part whose bytes never reached the disk fails its checksum on resume and is recomputed.
+        os.replace(temporary, final)
     failed = int(np.count_nonzero(np.asarray(codes) != 0))
     return PartRecord(index, final.name, input_rows, n, n * m, failed, checksum, [list(b) for b in bad_rows], worker)
+
+
+def _part_bound(n: int, m: int, id_bytes: int) -> int:
+    """Bytes that an n-object, m-epoch part does not exceed unless its id dictionary falls back
+    to plain: the states (48 per row), the time column if LZ4 saved nothing (8), the status and
+    the id indices unencoded (8), the ids twice (dictionary page, statistics) and 1 MB for the
+    page headers and the footer."""
+    return 64 * n * m + 2 * id_bytes + (1 << 20)
+
+
+def _write_blocks(path, data) -> str:
+    """Write `data` to a new file at `path` in WRITE_BLOCK pieces, checksumming each while it is in
+    cache; returns the checksum of the whole."""
+    crc = 0
+    with open(path, "wb", buffering=0) as handle:
+        for start in range(0, len(data), WRITE_BLOCK):
+            block = data[start:start + WRITE_BLOCK]
+            crc = zlib.crc32(block, crc)
+            while block:
+                block = block[handle.write(block):]
+    return f"{crc:08x}"
 
 
 def state_columns(states, buffer=None) -> np.ndarray:
@@ -117,13 +162,26 @@ def state_columns(states, buffer=None) -> np.ndarray:
     return out.reshape(6, n * m)
 
 
-class _Scratch(threading.local):
-    """What one writing thread keeps between parts: the state buffer, and the id indices and the
-    time column of the latest chunk size (pyarrow arrays, read-only once built)."""
+class _Scratch:
+    """What a part is written with, kept for the next part (of this job or a later one in this
+    process): the state buffer, the file buffer, and the id indices and the time column of the
+    latest chunk size (pyarrow arrays, read-only once built). Memory touched for the first time
+    costs far more than the writing itself on this project's virtual machines (16 us per 4 kB
+    page: docs/performance.md), so it is reused."""
 
     def __init__(self):
         self.buffer = np.empty(0)
         self.key, self.columns = None, None
+        self.file = None
+
+    def file_buffer(self, size: int):
+        """A pyarrow buffer of at least `size` bytes, kept for the next part."""
+        import pyarrow as pa
+
+        if self.file is None or self.file.size < size:
+            self.file = None  # the old one freed first
+            self.file = pa.allocate_buffer(size)
+        return self.file
 
     def states(self, size: int) -> np.ndarray:
         if self.buffer.size < size:
@@ -143,7 +201,19 @@ class _Scratch(threading.local):
         return self.columns
 
 
-_SCRATCH = _Scratch()  # one per thread
+_IDLE: list = []  # scratches not in use: as many as parts were ever written at once
+_IDLE_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _scratch():
+    with _IDLE_LOCK:
+        scratch = _IDLE.pop() if _IDLE else _Scratch()
+    try:
+        yield scratch
+    finally:
+        with _IDLE_LOCK:
+            _IDLE.append(scratch)
 
 
 def file_crc32(path) -> str:

@@ -36,9 +36,10 @@ from .tables import ElementChunk, open_table
 # Object-epochs per chunk by default: ~50 MB of states, enough to keep the engine at full
 # speed and small enough that the four chunks in memory stay far below a gigabyte.
 CHUNK_LANES = 2**20
-# Threads writing parts. Writing a part costs more CPU than computing it (two-body), so one
-# writer would be the job's bottleneck wherever a core is free; two write two parts at once.
-# Memory holds four chunks: one computing, one queued, one per writer.
+# Threads writing parts. Writing a part costs about as much CPU as computing it (two-body), so
+# one writer would be the job's bottleneck wherever a core is free; two write two parts at once.
+# Memory holds four chunks: one computing, one queued, one per writer (the last three as
+# columns in _COLUMNS' buffers).
 WRITERS = 2
 
 
@@ -183,10 +184,13 @@ def _run_here(chunks, plan: BulkPlan, folder, record) -> int:
             if failure:
                 continue  # drain after a failure so that the producer never blocks
             try:
-                chunk, states, codes = item
-                part = dataset.write_part(folder, chunk.index, chunk.rows, chunk.ids, plan.times, states, codes,
-                                          plan.metadata(), chunk.bad_rows, worker_name())
-                del item, states  # the chunk's memory is free before the next one is taken
+                chunk, buffer, columns, codes = item
+                del item
+                part = dataset.write_part(folder, chunk.index, chunk.rows, chunk.ids, plan.times, columns, codes,
+                                          plan.metadata(), chunk.bad_rows, worker_name(), columns=True)
+                del columns
+                _COLUMNS.give(buffer)
+                del buffer  # the chunk's memory is back in the pool before the next one is taken
                 with recording:
                     record(part)
             except BaseException as exc:  # reported in the caller's thread
@@ -204,8 +208,14 @@ def _run_here(chunks, plan: BulkPlan, folder, record) -> int:
                 continue
             states, codes = compute_chunk(chunk, plan)
             computed += 1
-            handoff.put((chunk, states, codes))
+            # The states become columns here, in a kept buffer, and the engine's result is let go
+            # at once, so that the next chunk is computed into its memory (propagate._OutputSpare)
+            # instead of into fresh memory, which costs more than the copy (docs/performance.md).
+            buffer = _COLUMNS.take(states.size)
+            columns = dataset.state_columns(states, buffer)
             del states
+            handoff.put((chunk, buffer, columns, codes))
+            del buffer, columns
     finally:
         for _ in threads:
             handoff.put(None)
@@ -214,6 +224,31 @@ def _run_here(chunks, plan: BulkPlan, folder, record) -> int:
     if failure:
         raise failure[0]
     return computed
+
+
+class _Buffers:
+    """float64 buffers kept for the states of later chunks (and later jobs in this process): one
+    per chunk in flight, WRITERS + 2 at most. Fresh memory costs a page fault per 4 kB."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._idle: list = []
+
+    def take(self, size: int) -> np.ndarray:
+        with self._lock:
+            fits = [k for k, b in enumerate(self._idle) if b.size >= size]
+            if fits:
+                return self._idle.pop(min(fits, key=lambda k: self._idle[k].size))
+            if len(self._idle) >= WRITERS + 2:  # too small for this job: replaced
+                self._idle.pop(0)
+        return np.empty(size)
+
+    def give(self, buffer: np.ndarray) -> None:
+        with self._lock:
+            self._idle.append(buffer)
+
+
+_COLUMNS = _Buffers()
 
 
 def _progress_bar(enabled: bool, total, initial: int):
