@@ -25,7 +25,7 @@ back. Every buffer is kept for the next part and the next job in this process (_
 this project's virtual machines, memory that a process touches for the first time costs about
 16 us per 4 kB page, more than writing it. The checksum is CRC-32, the check of Parquet's own
 pages, gzip and zip: it guards against a damaged or truncated part, which is what a resume
-needs.
+needs; ISA-L's implementation (the `isal` package) gives zlib's values three times as fast.
 """
 from __future__ import annotations
 
@@ -36,10 +36,10 @@ import mmap
 import os
 import threading
 import uuid
-import zlib
 from pathlib import Path
 
 import numpy as np
+from isal.isal_zlib import crc32  # zlib.crc32's values (ISA-L, carry-less multiply): 11 GB/s, zlib's 3.5
 
 from ..errors import InvalidInput
 
@@ -140,7 +140,7 @@ def _write_blocks(path, data) -> str:
     with open(path, "wb", buffering=0) as handle:
         for start in range(0, len(data), WRITE_BLOCK):
             block = data[start:start + WRITE_BLOCK]
-            crc = zlib.crc32(block, crc)
+            crc = crc32(block, crc)
             while block:
                 block = block[handle.write(block):]
     return f"{crc:08x}"
@@ -222,7 +222,7 @@ def file_crc32(path) -> str:
         if os.fstat(handle.fileno()).st_size == 0:
             return f"{0:08x}"
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-            return f"{zlib.crc32(view):08x}"
+            return f"{crc32(view):08x}"
 
 
 class Manifest:
