@@ -24,18 +24,22 @@ Method, for every comet and body at once:
 Before, step 1 sampled every comet every 2 days over the whole span and step 3 integrated
 each comet with a candidate over the whole span again: 3 to 4 times the cost of plain
 propagation (docs/performance.md).
-Each comet's MOID with the Earth's and Jupiter's orbits comes with the rows (engine/moid.py).
+Each comet's MOID with the Earth's and Jupiter's orbits comes with the rows (engine/moid.py),
+computed in a thread beside steps 1 (the interval test) to 3.
 With a covariance, the 3-sigma of the time and distance come from the comet's linearly
 propagated position covariance at t* (engine/uncertainty.py): the distance moves with the
 position along r-hat, the time of closest approach with the position along v-hat over |v|.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
-from . import constants, nbody
+from . import batching, constants, nbody
 from .constants import AU_KM, DAY_S
 from .elements import CometaryElements
 from .ephemeris import Ephemeris, load_ephemeris
@@ -183,12 +187,34 @@ def close_approaches(elements, start, stop, bodies=("earth",), max_distance_au: 
     params = np.stack([el.A1, el.A2, el.A3, el.DT], axis=1) if nongrav else None
     coarse = np.linspace(t0, t1, max(int(np.ceil((t1 - t0) / COARSE_DAYS)), 1) + 1)
     res = nbody.propagate_nbody_result(elements, coarse, ephemeris=eph, nongrav=nongrav, **options)
-    comet, k = _kept_intervals(res.states, coarse, eph, names, max_distance_au)
+    # The MOIDs, one XLA program that releases the GIL, run in a thread beside the later
+    # steps: their small N-body calls and numpy keep one core of two busy at most
+    # (docs/performance.md). Not beside the first pass, which keeps both busy.
+    with concurrent.futures.ThreadPoolExecutor(1) as side:
+        moid_future = side.submit(moids, elements, ("earth", "jupiter"), ephemeris=eph)
+        rows = _found(res.states, coarse, names, float(max_distance_au), float(step_days), params, eph, options)
+        three = _three_sigma(elements, rows, covariance, eph, nongrav) if covariance is not None and rows else None
+        moid_earth, moid_jupiter = moid_future.result()
+    col = lambda j, dtype=float: np.array([r[j] for r in rows], dtype=dtype)  # noqa: E731
+    comet = col(0, int)
+    return Approaches(
+        comet=comet, designation=designations[comet] if rows else np.zeros(0, object), body=col(1, object),
+        time_tdb_jd=col(2), distance_au=col(3), speed_km_s=col(4) * AU_KM / DAY_S,
+        time_3sigma_days=three[0] if three else np.full(len(rows), np.nan),
+        distance_3sigma_au=three[1] if three else np.full(len(rows), np.nan), status=res.status,
+        moid_earth_au=moid_earth, moid_jupiter_au=moid_jupiter)
+
+
+def _found(states, coarse, names, max_distance_au, step_days, params, eph, options):
+    """[(comet, body, t, distance au, speed au/day)] of every approach within max_distance_au,
+    ordered by comet then time, from the first pass' states (N, M, 6) on the coarse grid:
+    steps 1 (the interval test) to 3 of the module docstring."""
+    comet, k = _kept_intervals(states, coarse, eph, names, max_distance_au)
     # step 2: each kept interval again, alone, sampled every step_days
     h = coarse[1] - coarse[0]
     offsets = np.linspace(0.0, h, max(int(np.ceil(h / step_days)), 1) + 1)
     starts = coarse[k]
-    fine, fine_times = _windows(res.states[comet, k], starts, offsets, _pick(params, comet), eph, options)
+    fine, fine_times = _windows(states[comet, k], starts, offsets, _pick(params, comet), eph, options)
     found = []  # (comet, body, t_estimate, start state, its time)
     for body in names:
         rel = fine - _body_states(eph, BODIES[body], fine_times.reshape(-1)).reshape(fine.shape)
@@ -201,16 +227,7 @@ def close_approaches(elements, start, stop, bodies=("earth",), max_distance_au: 
     rows = _refine(found, params, eph, options)
     rows = [r for r in rows if r[3] <= max_distance_au]
     rows.sort(key=lambda r: (r[0], r[2]))
-    three = _three_sigma(elements, rows, covariance, eph, nongrav) if covariance is not None and rows else None
-    col = lambda j, dtype=float: np.array([r[j] for r in rows], dtype=dtype)  # noqa: E731
-    comet = col(0, int)
-    moid_earth, moid_jupiter = moids(elements, ("earth", "jupiter"), ephemeris=eph)
-    return Approaches(
-        comet=comet, designation=designations[comet] if rows else np.zeros(0, object), body=col(1, object),
-        time_tdb_jd=col(2), distance_au=col(3), speed_km_s=col(4) * AU_KM / DAY_S,
-        time_3sigma_days=three[0] if three else np.full(len(rows), np.nan),
-        distance_3sigma_au=three[1] if three else np.full(len(rows), np.nan), status=res.status,
-        moid_earth_au=moid_earth, moid_jupiter_au=moid_jupiter)
+    return rows
 
 
 def _pick(params, comet):
@@ -231,40 +248,65 @@ def _windows(states0, starts, offsets, params, eph, options):
 
 def _kept_intervals(states, grid, eph, names, limit):
     """(comet, interval) pairs of the coarse grid where the distance to any of the bodies
-    could dip below the limit (module docstring, step 1)."""
-    h = np.diff(grid)
-    sun = _body_states(eph, BODIES["sun"], grid)
-    helio = np.linalg.norm(states[..., :3] - sun[None, :, :3], axis=-1)
-    rv = np.sum((states[..., :3] - sun[None, :, :3]) * (states[..., 3:] - sun[None, :, 3:]), axis=-1)
-    # least heliocentric distance in each interval: the osculating perihelion if it is passed
-    r_ = states[..., :3] - sun[None, :, :3]
-    v_ = states[..., 3:] - sun[None, :, 3:]
+    could dip below the limit (module docstring, step 1). The test is one jitted elementwise
+    pass (_keep) over the states padded to the size ladder in comets and in times (few
+    compiled shapes): in numpy, on strided (N, M, 3) slices, it took 0.08-0.15 s of the
+    catalog's close approaches, jitted 0.01 s (docs/performance.md)."""
+    n, m = states.shape[:2]
+    if n == 0 or m < 2:
+        return np.zeros(0, int), np.zeros(0, int)
+    size_n, size_m = batching.bucket_size(n, 8), batching.bucket_size(m, 8)
+    padded = np.empty((size_n, size_m, 6))  # copies of the last comet and the last sample
+    padded[:n, :m] = states
+    padded[n:, :m] = states[-1]
+    padded[:, m:] = padded[:, m - 1 : m]
+    times = batching.pad_axis(grid, size_m)  # the padded intervals are empty (h = 0), sliced off
+    sun = _body_states(eph, BODIES["sun"], times)
+    bodies = np.stack([_body_states(eph, BODIES[b], times) for b in names])
     gm = constants.GM_SUN
-    with np.errstate(all="ignore"):
-        inv_a = 2.0 / helio - np.sum(v_ * v_, axis=-1) / gm
-        p = np.sum(np.cross(r_, v_) ** 2, axis=-1) / gm
-        q = p / (1.0 + np.sqrt(np.maximum(1.0 - p * inv_a, 0.0)))
-        passes = (rv[:, :-1] < 0) & (rv[:, 1:] >= 0)
-        r_min = np.where(passes, np.minimum(q[:, :-1], q[:, 1:]), np.minimum(helio[:, :-1], helio[:, 1:]))
-        keep = np.zeros((len(states), len(h)), bool)
-        gm_bodies = dict(zip(nbody.TARGETS, nbody.gm_table(eph)))
-        for body in names:
-            b = _body_states(eph, BODIES[body], grid)
-            rel = states - b[None]
-            d = np.linalg.norm(rel[..., :3], axis=-1)
-            speed = np.linalg.norm(rel[..., 3:], axis=-1)
-            rb = np.linalg.norm(b[:, :3] - sun[:, :3], axis=-1)
-            # the comet: twice the Sun's pull at its least distance (the planets' pulls are
-            # far smaller, except the body's own, taken at the limit); the body: twice the
-            # Sun's pull (the Moon: plus the Earth's), the Sun's own barycentric motion ~0
-            body_accel = 0.0 if body == "sun" else 2.0 * gm / np.minimum(rb[:-1], rb[1:]) ** 2
-            accel = 2.0 * gm / np.maximum(r_min, 1e-3) ** 2 + body_accel + gm_bodies[BODIES[body]] / limit**2
-            v_max = np.maximum(speed[:, :-1], speed[:, 1:]) + 0.5 * h * accel
-            floor = 0.5 * (d[:, :-1] + d[:, 1:] - h * v_max)
-            keep |= ~(floor >= limit)  # NaN (failed comets) kept out below
-        keep &= np.all(np.isfinite(states[:, :-1]) & np.isfinite(states[:, 1:]), axis=-1)
-    comet, k = np.nonzero(keep)
-    return comet, k
+    gm_bodies = dict(zip(nbody.TARGETS, nbody.gm_table(eph)))
+    # the body: twice the Sun's pull at its least heliocentric distance in the interval (the
+    # Moon: plus the Earth's), the Sun's own barycentric motion ~0; its own pull at the limit
+    rb = np.linalg.norm(bodies[:, :, :3] - sun[None, :, :3], axis=-1)
+    with np.errstate(divide="ignore"):  # the Sun's own rb = 0
+        body_accel = np.where(np.array([b == "sun" for b in names])[:, None], 0.0,
+                              2.0 * gm / np.minimum(rb[:, :-1], rb[:, 1:]) ** 2)
+    own = np.array([gm_bodies[BODIES[b]] for b in names]) / float(limit) ** 2
+    keep = _keep(padded, np.diff(times), sun, bodies, body_accel, own, float(limit))
+    return np.nonzero(np.asarray(keep)[:n, : m - 1])
+
+
+@jax.jit
+def _keep(states, h, sun, bodies, body_accel, own, limit):
+    """(N, M - 1) whether each interval is kept: states (N, M, 6) barycentric, h (M - 1,)
+    days, sun (M, 6), bodies (K, M, 6), body_accel (K, M - 1) and own (K,) the bodies'
+    acceleration bounds (au/day^2), limit au. Component by component: one fused loop."""
+    comp = jnp.moveaxis(states, -1, 0)  # (6, N, M)
+    x, y, z, vx, vy, vz = (comp[j] - sun[:, j] for j in range(6))  # heliocentric
+    gm = constants.GM_SUN
+    helio = jnp.sqrt(x * x + y * y + z * z)
+    rv = x * vx + y * vy + z * vz
+    # least heliocentric distance in each interval: the osculating perihelion if it is passed
+    inv_a = 2.0 / helio - (vx * vx + vy * vy + vz * vz) / gm
+    hx, hy, hz = y * vz - z * vy, z * vx - x * vz, x * vy - y * vx
+    p = (hx * hx + hy * hy + hz * hz) / gm
+    q = p / (1.0 + jnp.sqrt(jnp.maximum(1.0 - p * inv_a, 0.0)))
+    passes = (rv[:, :-1] < 0) & (rv[:, 1:] >= 0)
+    r_min = jnp.where(passes, jnp.minimum(q[:, :-1], q[:, 1:]), jnp.minimum(helio[:, :-1], helio[:, 1:]))
+    # the comet: twice the Sun's pull at its least distance (the planets' pulls are far
+    # smaller, except the body's own, taken at the limit)
+    sun_accel = 2.0 * gm / jnp.maximum(r_min, 1e-3) ** 2
+    keep = jnp.zeros(r_min.shape, bool)
+    for k in range(bodies.shape[0]):
+        dx, dy, dz, dvx, dvy, dvz = (comp[j] - bodies[k, :, j] for j in range(6))
+        d = jnp.sqrt(dx * dx + dy * dy + dz * dz)
+        speed = jnp.sqrt(dvx * dvx + dvy * dvy + dvz * dvz)
+        accel = sun_accel + body_accel[k] + own[k]
+        v_max = jnp.maximum(speed[:, :-1], speed[:, 1:]) + 0.5 * h * accel
+        floor = 0.5 * (d[:, :-1] + d[:, 1:] - h * v_max)
+        keep |= ~(floor >= limit)  # NaN (failed comets) kept out below
+    finite = jnp.isfinite(x + y + z + vx + vy + vz)  # NaN or inf in any component
+    return keep & finite[:, :-1] & finite[:, 1:]
 
 
 def _refine(found, params, eph, options):
@@ -290,8 +332,11 @@ def _refine(found, params, eph, options):
         res = nbody.propagate_states_nbody(states0[todo], start[todo], union, ephemeris=eph,
                                            nongrav_params=_pick(params, comet[todo]),
                                            span_tdb=(np.minimum(start[todo], want[:, 0]), want[:, 2]), **options)
-        for i, j in enumerate(todo):
-            rel[j] = res.states[i, col[i]] - _body_states(eph, int(naif[j]), want[i])
+        at = res.states[np.arange(len(todo))[:, None], col]  # (T, 3, 6)
+        for body in np.unique(naif[todo]):  # one ephemeris call per body, not per estimate
+            sel = naif[todo] == body
+            at[sel] -= _body_states(eph, int(body), want[sel].reshape(-1)).reshape(at[sel].shape)
+        rel[todo] = at
         f = np.sum(rel[todo, :, :3] * rel[todo, :, 3:], axis=-1)
         bracketed = (f[:, 0] < 0) & (f[:, 2] >= 0)
         middle = rel[todo, 1]
@@ -301,19 +346,16 @@ def _refine(found, params, eph, options):
         todo = todo[moved]
         if todo.size == 0:
             break
-    rows = []
-    for j, (c, body, _, _, _) in enumerate(found):
-        f = np.sum(rel[j, :, :3] * rel[j, :, 3:], axis=1)
-        if not (f[0] < 0 <= f[2]):
-            continue  # never bracketed (or failed): no minimum found here
-        piece = 0 if f[1] >= 0 else 1  # the half that holds the sign change
-        a, b = rel[j, piece], rel[j, piece + 1]
-        s = _minimum_in(a[None, :3], a[None, 3:], b[None, :3], b[None, 3:], REFINE_DAYS, np.zeros(1), np.ones(1),
-                        iterations=60)
-        r, v = _hermite(a[:3], a[3:], b[:3], b[3:], REFINE_DAYS, s[0])
-        if np.all(np.isfinite(r)):
-            rows.append((int(c), body, float(est[j] + offsets[piece] + s[0] * REFINE_DAYS), float(np.linalg.norm(r)),
-                         float(np.linalg.norm(v))))
+    f = np.sum(rel[:, :, :3] * rel[:, :, 3:], axis=2)
+    ok = np.nonzero((f[:, 0] < 0) & (f[:, 2] >= 0))[0]  # the others never bracketed (or failed)
+    piece = np.where(f[ok, 1] >= 0, 0, 1)  # the half that holds the sign change
+    a, b = rel[ok, piece], rel[ok, piece + 1]
+    s = _minimum_in(a[:, :3], a[:, 3:], b[:, :3], b[:, 3:], REFINE_DAYS, np.zeros(ok.size), np.ones(ok.size),
+                    iterations=60)
+    r, v = _hermite(a[:, :3], a[:, 3:], b[:, :3], b[:, 3:], REFINE_DAYS, s[:, None])
+    t = est[ok] + offsets[piece] + s * REFINE_DAYS
+    rows = [(int(comet[j]), found[j][1], float(t[i]), float(np.linalg.norm(r[i])), float(np.linalg.norm(v[i])))
+            for i, j in enumerate(ok) if np.all(np.isfinite(r[i]))]
     # a minimum on the boundary of two windows can be found from both: keep one
     rows.sort(key=lambda r: (r[0], r[1], r[2]))
     return [r for i, r in enumerate(rows)

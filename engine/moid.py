@@ -144,9 +144,11 @@ def _refined(comet, planet, u0, w0, real, lo, hi):
             step = -jnp.array([e * g[0] - b * g[1], a * g[1] - b * g[0]]) / jnp.where(det > 0, det, 1.0)
             step = jnp.where(det > 0, step, -g)
             step = step * jnp.minimum(1.0, MAX_STEP / jnp.maximum(jnp.max(jnp.abs(step)), 1e-300))
-            tries = jnp.stack([uw + s * step for s in _SHRINK])
+            # the last try (a step of 0) is the current point: its distance is fx, not computed again
+            tries = jnp.stack([uw + s * step for s in _SHRINK[:-1]])
             tries = tries.at[:, 0].set(jnp.clip(tries[:, 0], lo, hi))
-            ft = jax.vmap(f)(tries)
+            tries = jnp.concatenate([tries, uw[None]])
+            ft = jnp.concatenate([jax.vmap(f)(tries[:-1]), fx[None]])
             j = jnp.argmin(ft)
             return tries[j], ft[j]
 
@@ -175,6 +177,11 @@ def _moids(comet, planets):
         return _refined(comet, planet, u0, w0, real, lo, hi)
 
     return jax.vmap(one)(planets)
+
+
+# jitted: called eagerly, perifocal_basis' sincos (a lax.cond) was lowered again on every call,
+# about 0.06 s of the catalog's 0.17 s (docs/performance.md)
+_basis = jax.jit(perifocal_basis)
 
 
 def _planet_orbit(eph, naif, t, mu):
@@ -215,7 +222,7 @@ def moids(elements, planets=("earth", "jupiter"), *, ephemeris="de421") -> np.nd
     orbits = [_planet_orbit(eph, PLANETS[p], t, GM_SUN) for p in planets]
     size = batching.bucket_size(n, 8)  # padded to the size ladder: few compiled shapes
     pad = lambda a: jnp.asarray(batching.pad_axis(np.asarray(a, np.float64), size))  # noqa: E731
-    P, Q = perifocal_basis(pad(el.i), pad(el.node), pad(el.argp))
+    P, Q = _basis(pad(el.i), pad(el.node), pad(el.argp))
     comet = (pad(el.q * (1.0 + el.e)), pad(el.e), P, Q)
     # (size, K, ...) planet fields: each comet's K planet orbits at its epoch
     planet_fields = tuple(jnp.stack([pad(o[j]) for o in orbits], axis=1) for j in range(4))
