@@ -19,13 +19,12 @@ states are written plain, uncompressed: positions barely compress (LZ4 saved 0.4
 bytes). id and status are dictionary-encoded, the time column is LZ4-compressed (it repeats
 every M rows). The engine's (n, M, 6) states become six columns in cache-sized blocks (in the
 job's main thread: job.py), and the id indices and the time column, the same for every chunk
-of one size, are built once. A part is encoded into a memory buffer, then written to its file
-in 64 kB pieces, each checksummed on the way while it is in cache, so the file is never read
-back. Every buffer is kept for the next part and the next job in this process (_Scratch): on
-this project's virtual machines, memory that a process touches for the first time costs about
-16 us per 4 kB page, more than writing it. The checksum is CRC-32, the check of Parquet's own
-pages, gzip and zip: it guards against a damaged or truncated part, which is what a resume
-needs; ISA-L's implementation (the `isal` package) gives zlib's values three times as fast.
+of one size, are built once. Every buffer is kept for the next part and the next job in this
+process (_Scratch, job._COLUMNS): on this project's virtual machines, memory that a process
+touches for the first time costs about 16 us per 4 kB page, more than writing it. The checksum
+is CRC-32, the check of Parquet's own pages, gzip and zip: it guards against a damaged or
+truncated part, which is what a resume needs; it is computed over the finished file while it
+is still in the page cache, by ISA-L (the `isal` package: zlib's values, three times as fast).
 """
 from __future__ import annotations
 
@@ -53,10 +52,6 @@ DICTIONARY_COLUMNS = ["id", "status"]
 STATISTICS_COLUMNS = ["id", "status"]  # object-major parts: every row group spans all epochs
 ROW_GROUP_ROWS = 1 << 20
 BLOCK_LANES = 8192  # object-epochs per block of the state transposition (~400 kB, in L2)
-# Bytes per write() of a part. On this project's VMs (Linux 6.18, ext4) writes of 4 MB and more
-# cost 6-10x the CPU of writes of 1 MB and less (44 MB: 130-145 ms against 14-25 ms; the kernel
-# then takes new page-cache memory in large blocks, whose first touch is slow).
-WRITE_BLOCK = 1 << 16
 
 
 def part_name(index: int) -> str:
@@ -91,8 +86,7 @@ def write_part(folder, index: int, input_rows: int, ids, times, states, codes, m
     n, m = len(ids), len(times)
     with _scratch() as scratch:
         id_indices, time_column = scratch.repeated_columns(n, np.asarray(times, dtype=np.float64))
-        dictionary = pa.array(list(ids), pa.string())
-        arrays = [pa.DictionaryArray.from_arrays(id_indices, dictionary), time_column]
+        arrays = [pa.DictionaryArray.from_arrays(id_indices, pa.array(list(ids), pa.string())), time_column]
         if not columns:
             states = state_columns(states, scratch.states(6 * n * m))
         arrays += [pa.array(column) for column in states]
@@ -100,50 +94,16 @@ def write_part(folder, index: int, input_rows: int, ids, times, states, codes, m
         schema = pa.schema([pa.field(name, array.type, nullable=False) for name, array in zip(COLUMNS, arrays)],
                            metadata={k: str(v) for k, v in metadata.items()})
         table = pa.Table.from_arrays(arrays, schema=schema)
-        options = dict(compression=CODECS, use_dictionary=DICTIONARY_COLUMNS, write_statistics=STATISTICS_COLUMNS,
-                       row_group_size=ROW_GROUP_ROWS, write_batch_size=1 << 16)
         final = folder / part_name(index)
         temporary = folder / f".{final.name}.{uuid.uuid4().hex}.tmp"
-        # Encoded into a kept buffer, then written and checksummed piece by piece (_write_blocks).
-        # A part larger than the buffer's bound (ids so long or so many that their dictionary
-        # falls back to plain) is written by pyarrow directly and checksummed from the file.
-        buffer = scratch.file_buffer(_part_bound(n, m, dictionary.nbytes))
-        sink = pa.FixedSizeBufferWriter(buffer)
-        try:
-            pq.write_table(table, sink, **options)
-        except OSError:  # past the bound
-            sink = None
-        if sink is not None:
-            checksum = _write_blocks(temporary, memoryview(buffer)[:sink.tell()])
-        else:
-            pq.write_table(table, str(temporary), **options)
-            checksum = file_crc32(temporary)
+        pq.write_table(table, str(temporary), compression=CODECS, use_dictionary=DICTIONARY_COLUMNS,
+                       write_statistics=STATISTICS_COLUMNS, row_group_size=ROW_GROUP_ROWS, write_batch_size=1 << 16)
+        checksum = file_crc32(temporary)
         # No fsync: a killed process loses nothing the page cache holds, and after a machine crash
         # a part whose bytes never reached the disk fails its checksum on resume and is recomputed.
         os.replace(temporary, final)
     failed = int(np.count_nonzero(np.asarray(codes) != 0))
     return PartRecord(index, final.name, input_rows, n, n * m, failed, checksum, [list(b) for b in bad_rows], worker)
-
-
-def _part_bound(n: int, m: int, id_bytes: int) -> int:
-    """Bytes that an n-object, m-epoch part does not exceed unless its id dictionary falls back
-    to plain: the states (48 per row), the time column if LZ4 saved nothing (8), the status and
-    the id indices unencoded (8), the ids twice (dictionary page, statistics) and 1 MB for the
-    page headers and the footer."""
-    return 64 * n * m + 2 * id_bytes + (1 << 20)
-
-
-def _write_blocks(path, data) -> str:
-    """Write `data` to a new file at `path` in WRITE_BLOCK pieces, checksumming each while it is in
-    cache; returns the checksum of the whole."""
-    crc = 0
-    with open(path, "wb", buffering=0) as handle:
-        for start in range(0, len(data), WRITE_BLOCK):
-            block = data[start:start + WRITE_BLOCK]
-            crc = crc32(block, crc)
-            while block:
-                block = block[handle.write(block):]
-    return f"{crc:08x}"
 
 
 def state_columns(states, buffer=None) -> np.ndarray:
@@ -164,24 +124,13 @@ def state_columns(states, buffer=None) -> np.ndarray:
 
 class _Scratch:
     """What a part is written with, kept for the next part (of this job or a later one in this
-    process): the state buffer, the file buffer, and the id indices and the time column of the
-    latest chunk size (pyarrow arrays, read-only once built). Memory touched for the first time
-    costs far more than the writing itself on this project's virtual machines (16 us per 4 kB
-    page: docs/performance.md), so it is reused."""
+    process): the state buffer, and the id indices and the time column of the latest chunk size
+    (pyarrow arrays, read-only once built). Memory touched for the first time costs about 16 us
+    per 4 kB page on this project's virtual machines (docs/performance.md), so it is reused."""
 
     def __init__(self):
         self.buffer = np.empty(0)
         self.key, self.columns = None, None
-        self.file = None
-
-    def file_buffer(self, size: int):
-        """A pyarrow buffer of at least `size` bytes, kept for the next part."""
-        import pyarrow as pa
-
-        if self.file is None or self.file.size < size:
-            self.file = None  # the old one freed first
-            self.file = pa.allocate_buffer(size)
-        return self.file
 
     def states(self, size: int) -> np.ndarray:
         if self.buffer.size < size:
