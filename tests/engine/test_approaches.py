@@ -50,3 +50,61 @@ def test_earth_approaches_agree_with_dop853(shared_data):
         assert abs(s_min) * DAY_S < 60.0, row
         assert abs(np.linalg.norm(rel[:3]) - row["distance_au"]) * AU_KM < 1.0, row
         assert abs(np.linalg.norm(rel[3:]) * AU_KM / DAY_S - row["speed_km_s"]) < 1e-3, row
+
+
+def _kept_reference(states, grid, eph, names, limit):
+    """The interval test of approaches._kept_intervals written directly in numpy over the
+    (N, M, 3) samples (its form before it was jitted)."""
+    from encke.engine import constants, nbody
+    from encke.engine.approaches import BODIES, _body_states
+
+    h = np.diff(grid)
+    sun = _body_states(eph, BODIES["sun"], grid)
+    r_, v_ = states[..., :3] - sun[None, :, :3], states[..., 3:] - sun[None, :, 3:]
+    helio = np.linalg.norm(r_, axis=-1)
+    rv = np.sum(r_ * v_, axis=-1)
+    gm = constants.GM_SUN
+    with np.errstate(all="ignore"):
+        inv_a = 2.0 / helio - np.sum(v_ * v_, axis=-1) / gm
+        p = np.sum(np.cross(r_, v_) ** 2, axis=-1) / gm
+        q = p / (1.0 + np.sqrt(np.maximum(1.0 - p * inv_a, 0.0)))
+        passes = (rv[:, :-1] < 0) & (rv[:, 1:] >= 0)
+        r_min = np.where(passes, np.minimum(q[:, :-1], q[:, 1:]), np.minimum(helio[:, :-1], helio[:, 1:]))
+        keep = np.zeros((len(states), len(h)), bool)
+        gm_bodies = dict(zip(nbody.TARGETS, nbody.gm_table(eph)))
+        for body in names:
+            b = _body_states(eph, BODIES[body], grid)
+            rel = states - b[None]
+            d = np.linalg.norm(rel[..., :3], axis=-1)
+            speed = np.linalg.norm(rel[..., 3:], axis=-1)
+            rb = np.linalg.norm(b[:, :3] - sun[:, :3], axis=-1)
+            body_accel = 0.0 if body == "sun" else 2.0 * gm / np.minimum(rb[:-1], rb[1:]) ** 2
+            accel = 2.0 * gm / np.maximum(r_min, 1e-3) ** 2 + body_accel + gm_bodies[BODIES[body]] / limit**2
+            v_max = np.maximum(speed[:, :-1], speed[:, 1:]) + 0.5 * h * accel
+            keep |= ~(0.5 * (d[:, :-1] + d[:, 1:] - h * v_max) >= limit)
+        keep &= np.all(np.isfinite(states[:, :-1]) & np.isfinite(states[:, 1:]), axis=-1)
+    return np.nonzero(keep)
+
+
+def test_jitted_interval_test_equals_numpy():
+    """The jitted interval test (padded to the size ladder in comets and times) keeps exactly
+    the intervals of the direct numpy form, for comet and time counts off the ladder, several
+    bodies (the Sun and the Moon among them) and a failed comet (NaN states: never kept)."""
+    from encke.engine.approaches import BODIES, _body_states, _kept_intervals
+
+    eph = encke.load_ephemeris("de421")
+    grid = np.linspace(START, START + 700.0, 45)  # 44 intervals of ~16 days
+    earth = _body_states(eph, BODIES["earth"], grid)
+    rng = np.random.default_rng(7)
+    n = 203
+    # comets drifting past the Earth: offsets up to 1.5 au, relative speeds up to 0.03 au/day
+    offset = rng.uniform(-1.5, 1.5, (n, 1, 3)) + rng.uniform(-0.03, 0.03, (n, 1, 3)) * (grid - grid[0])[None, :, None]
+    states = np.concatenate([earth[None, :, :3] + offset, np.broadcast_to(earth[None, :, 3:], (n, len(grid), 3))
+                             + rng.uniform(-0.03, 0.03, (n, 1, 3))], axis=-1)
+    states[17] = np.nan
+    for names, limit in ((("earth",), 0.2), (("earth", "moon", "mars", "jupiter"), 0.5), (("sun", "venus"), 1.0)):
+        got = _kept_intervals(states, grid, eph, names, limit)
+        want = _kept_reference(states, grid, eph, names, limit)
+        assert 0 < len(want[0]) < states.shape[0] * (len(grid) - 1)  # some kept, some not
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+        assert 17 not in got[0]
