@@ -26,15 +26,13 @@ def nbody_stm(states0, epochs, times, nongrav_params=None, *, with_nongrav: bool
 
     states0: (N, 6) barycentric ICRF au, au/day at epochs (N,) TDB JD; times (M,) TDB JD;
     nongrav_params: (N, 4) A1, A2, A3 (au/day^2), DT (days), or None; with_nongrav: also the
-    columns of A1..DT (four more tangents; otherwise they stay zero). options: as in
-    nbody.propagate_states_nbody. Returns (states (N, M, 6), phi (N, M, 6, 10) = d state(t) /
-    d (state0, A1, A2, A3, DT), status (N,)); failed comets NaN.
+    columns of A1..DT. options: as in nbody.propagate_states_nbody. Returns (states (N, M, 6),
+    phi (N, M, 6, K) = d state(t) / d (state0, A1, A2, A3, DT)[:K], K = 10 with_nongrav, else 6,
+    status (N,)); failed comets NaN.
     """
     k = variational.ALL_TANGENTS if with_nongrav else variational.STATE_TANGENTS
     res = nbody.propagate_states_nbody(states0, epochs, times, nongrav_params=nongrav_params, tangents=k, **options)
-    phi = np.zeros(res.phi.shape[:3] + (N_PARAMS,))
-    phi[..., :k] = res.phi
-    return res.states, phi, res.status
+    return res.states, res.phi, res.status
 
 
 @jax.jit

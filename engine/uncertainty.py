@@ -81,10 +81,12 @@ def propagate_covariance(elements, times, covariance, *, model: str = "nbody", f
                                        to_center=center, ephemeris=eph)
         # Phi maps the ICRF epoch state; express it on the ecliptic one P is given in, then
         # rotate the output axes to `frame`.
-        phi = _blocks(frames.rotation("icrf", frame), 0) @ phi @ to_icrf
+        k = phi.shape[-1]  # 6 without A1..DT: their rows and columns of P are zero
+        phi = _blocks(frames.rotation("icrf", frame), 0) @ phi @ to_icrf[:k, :k]
     else:
         raise ValueError(f"model must be 'kepler' or 'nbody', got {model!r}")
-    cov = phi @ p_ecl[:, None] @ np.swapaxes(phi, -1, -2)
+    k = phi.shape[-1]
+    cov = phi @ p_ecl[:, None, :k, :k] @ np.swapaxes(phi, -1, -2)
     cov = 0.5 * (cov + np.swapaxes(cov, -1, -2))
     cov[status != st.OK] = np.nan
     return CovariancePropagation(states, cov, status)

@@ -94,7 +94,8 @@ def test_nbody_stm_matches_central_differences(shared_data, name):
     params = np.stack([el.A1, el.A2, el.A3, el.DT], axis=1)
     t = epoch[0] + np.array([-550.0, 30.0, 700.0, 1460.0])
     states, phi, status = stm.nbody_stm(s0, epoch, t, params, with_nongrav=with_nongrav, ephemeris=eph)
-    assert status[0] == 0 and phi.shape == (1, 4, 6, 10)
+    n_params = 10 if with_nongrav else 6
+    assert status[0] == 0 and phi.shape == (1, 4, 6, n_params)
     # the ecliptic sigmas as ICRF steps: rotate the position and velocity parts
     columns = [k for k in range(10) if sigma[k] > 0]
     steps = np.zeros((len(columns), 10))
@@ -108,7 +109,7 @@ def test_nbody_stm_matches_central_differences(shared_data, name):
                                                     nongrav_params=clones[:, 6:], ephemeris=eph)
     m = len(columns)
     central = (res.states[:m] - res.states[m:]) * 2  # the difference per 1-sigma step
-    mapped = np.einsum("mij,kj->kmi", phi[0], steps * 4)
+    mapped = np.einsum("mij,kj->kmi", phi[0], steps[:, :n_params] * 4)
     au_m = encke.engine.constants.AU_KM * 1e3
     error_m = np.abs(mapped[..., :3] - central[..., :3]).max() * au_m
     size_m = np.abs(central[..., :3]).max() * au_m
