@@ -205,8 +205,8 @@ class Force(NamedTuple):
     (its context is t).
     scales(ctx_a, ctx_b, span, x, v, args) -> (tau (K,), g (K,)), optional: for each minor
     pull (a planet beside the Sun), the time scale (days) on which it changes and its size
-    (au/day^2), at the time of ctx_b, for the comet at x, v (its own (3,)); ctx_a is the context `span` days
-    earlier (to difference positions into velocities). The step is then also held below
+    (au/day^2), at the time of ctx_b, for the comet at x, v (its own (3,) each); ctx_a is
+    the context `span` days earlier (to difference positions into velocities). The step is then also held below
     tau_k (7! epsilon |a| / g_k)^(1/7) (`_scale_limit`).
     """
 
@@ -298,7 +298,7 @@ class _Trial(NamedTuple):
     clipped: jax.Array  # the step was shortened to end on a break
     b: jax.Array  # (7, D) predicted polynomial
     ctx: object  # the force's context at the seven nodes (leading axis 7)
-    a0: jax.Array  # (3,) force at the step's start
+    a0: jax.Array  # (D,) force at the step's start
     enc0: jax.Array  # encounter ratio there
     scale: jax.Array  # (2,) max|x|, max|v| at the start (the convergence test's units)
 
@@ -521,9 +521,10 @@ class Pool(NamedTuple):
     """The work of a batch: N integrations (rows), handed out to the batch's L slots in row
     order, and their results. Every leaf but `next` and `end` has the row axis first.
 
-    x0, v0: (N, D) states at epoch (N,) TDB JD (D = 3, or more with tangents); tau_end: (N,) signed end relative to epoch
-    (days); dt0: (N,) first step to try; args: the force's per-row arguments; next: the first
-    row not handed out yet; end: rows from `end` on are padding, never handed out.
+    x0, v0: (N, D) states at epoch (N,) TDB JD (D = 3, or more with tangents); tau_end: (N,)
+    signed end relative to epoch (days); dt0: (N,) first step to try; args: the force's
+    per-row arguments; next: the first row not handed out yet; end: rows from `end` on are
+    padding, never handed out.
     out: (N, M, 2 D) x, v at the requested times (NaN where not reached); status, n_steps,
     n_attempts, n_evals: (N,) as in Result, written when a row's slot retires it."""
 

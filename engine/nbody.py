@@ -452,9 +452,9 @@ def _force_model(eph, starts: Starts, lanes: Lanes, *, relativity, law, encounte
     return ForceModel(
         ephemeris=eph, table=table, gm=jnp.asarray(gm), limits=jnp.asarray(limits),
         law=forces.NonGravLaw(*[jnp.asarray(float(v)) for v in law]), relativity=bool(relativity),
+        # static switches: a term nobody needs costs nothing
         delay=bool(np.any((starts.nongrav[:, 3] != 0) & has_nongrav) or (nongrav_tangents and np.any(has_nongrav))),
-        planets=bool(planets), nongrav=bool(np.any(has_nongrav) or nongrav_tangents),  # static: no cost where nobody has any
-        tangents=int(tangents),
+        planets=bool(planets), nongrav=bool(np.any(has_nongrav) or nongrav_tangents), tangents=int(tangents),
     )
 
 

@@ -5,9 +5,10 @@ Two-body: forward-mode automatic differentiation (jax.jacfwd) of the universal-v
 
 N-body: the variational equations integrated with the orbit, in the same integrator lanes and
 on the same steps (engine/variational.py): six tangents for the state at the epoch, four more
-for A1..A3, DT when the covariance has them. The force's derivatives come from forward-mode
-differentiation of the very force code that moves the orbit, so no second force model exists
-to disagree with it.
+for A1..A3, DT when the covariance has them. The force's derivatives are those of the force
+code that moves the orbit: the point masses' tidal matrix written out, the outgassing's by
+forward-mode differentiation of its own code, the Sun's relativity's left out (~1e-8 of the
+rest; nbody.ForceModel and docs/performance.md say why).
 """
 from __future__ import annotations
 
