@@ -124,12 +124,14 @@ def case_write_alone(table: str, m: int, out: str) -> dict:
     bounds = chunk_bounds(len(el), job.default_chunk_objects(m))
     size = bounds[0][1]
     states, codes = encke.propagate(el[:size], times, return_status=True)
+    columns = dataset.state_columns(states)  # object-major: the first n objects are columns[:, :n M]
     ids, plan = [f"b{j}" for j in range(size)], job.BulkPlan(times)
     Path(out).mkdir()
 
     def write(k: int) -> None:
         n = bounds[k][1] - bounds[k][0]
-        dataset.write_part(out, k, n, ids[:n], plan.times, states[:n], codes[:n], plan.metadata(), [], "bench")
+        dataset.write_part(out, k, n, ids[:n], plan.times, columns[:, : n * m], codes[:n], plan.metadata(), [],
+                           "bench")
 
     start, cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(job.WRITERS) as pool:

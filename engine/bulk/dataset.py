@@ -17,28 +17,27 @@ saved is in docs/performance.md. Every column is declared non-null (Parquet REQU
 definition levels are computed or written: a failed object's rows are NaN, never null. The
 states are written plain, uncompressed: positions barely compress (LZ4 saved 0.4% of their
 bytes). id and status are dictionary-encoded, the time column is LZ4-compressed (it repeats
-every M rows). The engine's (n, M, 6) states become six columns in cache-sized blocks (in the
-job's main thread: job.py), and the id indices and the time column, the same for every chunk
-of one size, are built once. Every buffer is kept for the next part and the next job in this
-process (_Scratch, job._COLUMNS): on this project's virtual machines, memory that a process
-touches for the first time costs about 16 us per 4 kB page, more than writing it. The checksum
-is CRC-32, the check of Parquet's own pages, gzip and zip: it guards against a damaged or
-truncated part, which is what a resume needs; it is computed over the finished file while it
-is still in the page cache, by ISA-L (the `isal` package: zlib's values, three times as fast).
+every M rows). The engine's (n, M, 6) states become six columns in cache-sized blocks
+(`state_columns`, which the caller runs: the job's main thread, into buffers it keeps, because
+memory a process touches for the first time costs more on these virtual machines than writing
+it), and the id indices and the time column, the same for every chunk of one size, are built
+once (`_repeated_columns`). The checksum is CRC-32, the check of Parquet's own pages, gzip and
+zip: it guards against a damaged or truncated part, which is what a resume needs; it is
+computed over the finished file while it is still in the page cache, by ISA-L (the `isal`
+package: zlib's values, faster).
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
+import functools
 import json
 import mmap
 import os
-import threading
 import uuid
 from pathlib import Path
 
 import numpy as np
-from isal.isal_zlib import crc32  # zlib.crc32's values (ISA-L, carry-less multiply): 11 GB/s, zlib's 3.5
+from isal.isal_zlib import crc32  # zlib.crc32's values (ISA-L, carry-less multiply)
 
 from ..errors import InvalidInput
 
@@ -73,35 +72,32 @@ class PartRecord:
     worker: str = ""  # where it ran: host:pid (and the Ray node when on Ray)
 
 
-def write_part(folder, index: int, input_rows: int, ids, times, states, codes, metadata: dict, bad_rows,
-               worker: str, *, columns: bool = False) -> PartRecord:
-    """Write chunk `index` (ids (n,), times (M,), states (n, M, 6), codes (n,)) as one Parquet part.
+def write_part(folder, index: int, input_rows: int, ids, times, columns, codes, metadata: dict, bad_rows,
+               worker: str) -> PartRecord:
+    """Write chunk `index` (ids (n,), times (M,), columns: state_columns of its (n, M, 6) states,
+    codes (n,)) as one Parquet part.
 
-    With columns=True, `states` is already state_columns(states): (6, n M) contiguous.
     The file appears under its final name only once complete (written, then renamed)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     folder = Path(folder)
     n, m = len(ids), len(times)
-    with _scratch() as scratch:
-        id_indices, time_column = scratch.repeated_columns(n, np.asarray(times, dtype=np.float64))
-        arrays = [pa.DictionaryArray.from_arrays(id_indices, pa.array(list(ids), pa.string())), time_column]
-        if not columns:
-            states = state_columns(states, scratch.states(6 * n * m))
-        arrays += [pa.array(column) for column in states]
-        arrays.append(pa.array(np.repeat(np.asarray(codes, dtype=np.int32), m)))
-        schema = pa.schema([pa.field(name, array.type, nullable=False) for name, array in zip(COLUMNS, arrays)],
-                           metadata={k: str(v) for k, v in metadata.items()})
-        table = pa.Table.from_arrays(arrays, schema=schema)
-        final = folder / part_name(index)
-        temporary = folder / f".{final.name}.{uuid.uuid4().hex}.tmp"
-        pq.write_table(table, str(temporary), compression=CODECS, use_dictionary=DICTIONARY_COLUMNS,
-                       write_statistics=STATISTICS_COLUMNS, row_group_size=ROW_GROUP_ROWS, write_batch_size=1 << 16)
-        checksum = file_crc32(temporary)
-        # No fsync: a killed process loses nothing the page cache holds, and after a machine crash
-        # a part whose bytes never reached the disk fails its checksum on resume and is recomputed.
-        os.replace(temporary, final)
+    id_indices, time_column = _repeated_columns(n, np.asarray(times, dtype=np.float64).tobytes())
+    arrays = [pa.DictionaryArray.from_arrays(id_indices, pa.array(list(ids), pa.string())), time_column]
+    arrays += [pa.array(column) for column in columns]
+    arrays.append(pa.array(np.repeat(np.asarray(codes, dtype=np.int32), m)))
+    schema = pa.schema([pa.field(name, array.type, nullable=False) for name, array in zip(COLUMNS, arrays)],
+                       metadata={k: str(v) for k, v in metadata.items()})
+    table = pa.Table.from_arrays(arrays, schema=schema)
+    final = folder / part_name(index)
+    temporary = folder / f".{final.name}.{uuid.uuid4().hex}.tmp"
+    pq.write_table(table, str(temporary), compression=CODECS, use_dictionary=DICTIONARY_COLUMNS,
+                   write_statistics=STATISTICS_COLUMNS, row_group_size=ROW_GROUP_ROWS, write_batch_size=1 << 16)
+    checksum = file_crc32(temporary)
+    # No fsync: a killed process loses nothing the page cache holds, and after a machine crash
+    # a part whose bytes never reached the disk fails its checksum on resume and is recomputed.
+    os.replace(temporary, final)
     failed = int(np.count_nonzero(np.asarray(codes) != 0))
     return PartRecord(index, final.name, input_rows, n, n * m, failed, checksum, [list(b) for b in bad_rows], worker)
 
@@ -122,47 +118,15 @@ def state_columns(states, buffer=None) -> np.ndarray:
     return out.reshape(6, n * m)
 
 
-class _Scratch:
-    """What a part is written with, kept for the next part (of this job or a later one in this
-    process): the state buffer, and the id indices and the time column of the latest chunk size
-    (pyarrow arrays, read-only once built). Memory touched for the first time costs about 16 us
-    per 4 kB page on this project's virtual machines (docs/performance.md), so it is reused."""
+@functools.lru_cache(maxsize=4)
+def _repeated_columns(n: int, times: bytes):
+    """(id indices: 0..n-1 each repeated M times, time column: the M times tiled n times), as
+    read-only pyarrow arrays shared by every part of n objects at those float64 times: a job's
+    full chunks all have one size."""
+    import pyarrow as pa
 
-    def __init__(self):
-        self.buffer = np.empty(0)
-        self.key, self.columns = None, None
-
-    def states(self, size: int) -> np.ndarray:
-        if self.buffer.size < size:
-            self.buffer = np.empty(0)  # the old one freed first
-            self.buffer = np.empty(size)
-        return self.buffer
-
-    def repeated_columns(self, n: int, times: np.ndarray):
-        """(id indices: 0..n-1 each repeated M times, time column: the M times tiled n times)."""
-        import pyarrow as pa
-
-        key = (n, times.tobytes())
-        if key != self.key:
-            self.key, self.columns = None, None
-            self.columns = (pa.array(np.repeat(np.arange(n, dtype=np.int32), times.size)), pa.array(np.tile(times, n)))
-            self.key = key
-        return self.columns
-
-
-_IDLE: list = []  # scratches not in use: as many as parts were ever written at once
-_IDLE_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _scratch():
-    with _IDLE_LOCK:
-        scratch = _IDLE.pop() if _IDLE else _Scratch()
-    try:
-        yield scratch
-    finally:
-        with _IDLE_LOCK:
-            _IDLE.append(scratch)
+    t = np.frombuffer(times, dtype=np.float64)
+    return pa.array(np.repeat(np.arange(n, dtype=np.int32), t.size)), pa.array(np.tile(t, n))
 
 
 def file_crc32(path) -> str:

@@ -92,8 +92,13 @@ def compute_chunk(chunk: ElementChunk, plan: BulkPlan):
 def run_chunk(chunk: ElementChunk, plan: BulkPlan, folder, worker: str = "") -> dataset.PartRecord:
     """Compute and write one chunk: what a cluster task runs."""
     states, codes = compute_chunk(chunk, plan)
-    return dataset.write_part(folder, chunk.index, chunk.rows, chunk.ids, plan.times, states, codes, plan.metadata(),
-                              chunk.bad_rows, worker or worker_name())
+    buffer = _COLUMNS.take(states.size)  # kept in the worker process for its next task
+    try:
+        return dataset.write_part(folder, chunk.index, chunk.rows, chunk.ids, plan.times,
+                                  dataset.state_columns(states, buffer), codes, plan.metadata(), chunk.bad_rows,
+                                  worker or worker_name())
+    finally:
+        _COLUMNS.give(buffer)
 
 
 def worker_name() -> str:
@@ -187,7 +192,7 @@ def _run_here(chunks, plan: BulkPlan, folder, record) -> int:
                 chunk, buffer, columns, codes = item
                 del item
                 part = dataset.write_part(folder, chunk.index, chunk.rows, chunk.ids, plan.times, columns, codes,
-                                          plan.metadata(), chunk.bad_rows, worker_name(), columns=True)
+                                          plan.metadata(), chunk.bad_rows, worker_name())
                 del columns
                 _COLUMNS.give(buffer)
                 del buffer  # the chunk's memory is back in the pool before the next one is taken
@@ -210,7 +215,7 @@ def _run_here(chunks, plan: BulkPlan, folder, record) -> int:
             computed += 1
             # The states become columns here, in a kept buffer, and the engine's result is let go
             # at once, so that the next chunk is computed into its memory (propagate._OutputSpare)
-            # instead of into fresh memory, which costs more than the copy (docs/performance.md).
+            # instead of into fresh memory, which costs more than the copy.
             buffer = _COLUMNS.take(states.size)
             columns = dataset.state_columns(states, buffer)
             del states

@@ -145,13 +145,10 @@ def test_cli_with_a_times_file_and_a_schema_error(catalog, tmp_path, capsys):
     assert code == 2 and "holds another job (differs in: " in err and "times_sha256" in err
 
 
-@pytest.mark.parametrize("as_columns", [False, True])
-def test_parts_written_one_after_another_keep_their_own_numbers(tmp_path, as_columns):
-    """write_part reuses its buffers and the repeated columns from part to part: parts of
-    different sizes and epochs, written in turn, each read back exactly as given, every column
-    non-null (failed objects are NaN rows, not nulls), the manifest's CRC-32 that of the file.
-    The states are given as (n, M, 6) or, as the job's main thread hands them over, already
-    as columns."""
+def test_parts_written_one_after_another_keep_their_own_numbers(tmp_path):
+    """write_part shares the repeated columns between parts of one size: parts of different
+    sizes and epochs, written in turn, each read back exactly as given, every column non-null
+    (failed objects are NaN rows, not nulls), the manifest's CRC-32 that of the file."""
     rng = np.random.default_rng(7)
     cases = [(300, TIMES), (40, TIMES), (300, TIMES), (300, TIMES + 0.5), (25, TIMES[:5]), (300, TIMES)]
     for index, (n, times) in enumerate(cases):
@@ -160,9 +157,8 @@ def test_parts_written_one_after_another_keep_their_own_numbers(tmp_path, as_col
         codes = np.zeros(n, np.int32)
         codes[::7] = 4
         states[codes != 0] = np.nan
-        given = dataset.state_columns(states) if as_columns else states
-        part = dataset.write_part(tmp_path, index, n, ids, times, given, codes, {"frame": "ecliptic"}, [], "test",
-                                  columns=as_columns)
+        part = dataset.write_part(tmp_path, index, n, ids, times, dataset.state_columns(states), codes,
+                                  {"frame": "ecliptic"}, [], "test")
         table = pq.read_table(tmp_path / part.file)
         assert part.rows == n * len(times) and part.failed == int(np.count_nonzero(codes))
         assert all(not field.nullable for field in table.schema) and table.schema.metadata[b"frame"] == b"ecliptic"
