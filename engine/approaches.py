@@ -250,16 +250,12 @@ def _kept_intervals(states, grid, eph, names, limit):
     """(comet, interval) pairs of the coarse grid where the distance to any of the bodies
     could dip below the limit (module docstring, step 1). The test is one jitted elementwise
     pass (_keep) over the states padded to the size ladder in comets and in times (few
-    compiled shapes): in numpy, on strided (N, M, 3) slices, it took 0.08-0.15 s of the
-    catalog's close approaches, jitted 0.01 s (docs/performance.md)."""
+    compiled shapes), where numpy made a temporary of every strided (N, M, 3) slice."""
     n, m = states.shape[:2]
     if n == 0 or m < 2:
         return np.zeros(0, int), np.zeros(0, int)
     size_n, size_m = batching.bucket_size(n, 8), batching.bucket_size(m, 8)
-    padded = np.empty((size_n, size_m, 6))  # copies of the last comet and the last sample
-    padded[:n, :m] = states
-    padded[n:, :m] = states[-1]
-    padded[:, m:] = padded[:, m - 1 : m]
+    padded = batching.pad_axis(batching.pad_axis(states, size_n, 0), size_m, 1)
     times = batching.pad_axis(grid, size_m)  # the padded intervals are empty (h = 0), sliced off
     sun = _body_states(eph, BODIES["sun"], times)
     bodies = np.stack([_body_states(eph, BODIES[b], times) for b in names])

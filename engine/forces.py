@@ -80,8 +80,8 @@ def point_masses(x, body_pos, gm, limits):
 
 def point_masses_jacobian(x, body_pos, gm):
     """(3, 3) d a / d x of `newtonian`: sum_k GM_k (3 d_k d_k^T / r_k^2 - I) / r_k^3 with
-    d_k = body_k - x. Written out because forward-mode differentiation (three tangent passes
-    through the sum over bodies) cost several times more in the variational equations
+    d_k = body_k - x. Written out: forward-mode differentiation takes three tangent passes through
+    the sum over bodies, at every node of every sweep of the variational equations
     (engine/variational.py)."""
     d = body_pos - x
     r2 = jnp.sum(d * d, axis=-1)
@@ -150,10 +150,9 @@ def nongrav_state_jacobian(r, v, params: NonGravParams, gm_sun, law: NonGravLaw 
     the present distance |r| does (its shift from |r| is held).
 
     Why not the exact derivative: differentiating through the Kepler step of the delay takes six
-    tangent passes through its iteration at every step node, which made the variational
-    equations (engine/variational.py) several tenths of a plain propagation dearer; the
-    difference is the delay's own effect on a term that is itself ~1e-5 of the Sun's pull
-    (the figures are in docs/performance.md)."""
+    tangent passes through its iteration at every step node, a large share of the variational
+    equations' cost (docs/performance.md); what is held is the delay's own effect on a term
+    that is itself ~1e-5 of the Sun's pull."""
     rn = jnp.sqrt(jnp.dot(r, r))
     shift = jax.lax.stop_gradient(_delayed_distance(r, v, rn, params, gm_sun, delay) - rn)
 

@@ -40,7 +40,7 @@ N_U = 360  # samples along the comet's orbit for the basin search
 CANDIDATES = 4  # basins refined
 NEWTON = 8  # damped Newton iterations per basin
 MAX_STEP = 0.1  # rad, the longest Newton step in either anomaly
-_SHRINK = (1.0, 0.25, 0.0)  # step lengths tried in each iteration (0: stay)
+_SHRINK = (1.0, 0.25)  # step lengths tried in each iteration, beside staying put
 
 
 def _points(p, e, P, Q, nu):
@@ -144,13 +144,12 @@ def _refined(comet, planet, u0, w0, real, lo, hi):
             step = -jnp.array([e * g[0] - b * g[1], a * g[1] - b * g[0]]) / jnp.where(det > 0, det, 1.0)
             step = jnp.where(det > 0, step, -g)
             step = step * jnp.minimum(1.0, MAX_STEP / jnp.maximum(jnp.max(jnp.abs(step)), 1e-300))
-            # the last try (a step of 0) is the current point: its distance is fx, not computed again
-            tries = jnp.stack([uw + s * step for s in _SHRINK[:-1]])
+            tries = jnp.stack([uw + s * step for s in _SHRINK])
             tries = tries.at[:, 0].set(jnp.clip(tries[:, 0], lo, hi))
-            tries = jnp.concatenate([tries, uw[None]])
-            ft = jnp.concatenate([jax.vmap(f)(tries[:-1]), fx[None]])
+            ft = jax.vmap(f)(tries)
             j = jnp.argmin(ft)
-            return tries[j], ft[j]
+            move = ft[j] <= fx  # else stay: the current point's distance is fx already
+            return jnp.where(move, tries[j], uw), jnp.where(move, ft[j], fx)
 
         start = jnp.asarray(uw)
         _, fx = jax.lax.fori_loop(0, NEWTON, newton, (start, f(start)))
@@ -179,8 +178,7 @@ def _moids(comet, planets):
     return jax.vmap(one)(planets)
 
 
-# jitted: called eagerly, perifocal_basis' sincos (a lax.cond) was lowered again on every call,
-# about 0.06 s of the catalog's 0.17 s (docs/performance.md)
+# jitted: called eagerly, perifocal_basis' sincos (a lax.cond) would be lowered again on every call
 _basis = jax.jit(perifocal_basis)
 
 

@@ -190,8 +190,8 @@ class ForceModel:
     def _small_jacobian(self, ctx, x, v, params):
         """(3, 6) d _small / d (x, v) for the variational equations: the outgassing's
         (forces.nongrav_state_jacobian). The Sun's relativity is left out: its derivatives are
-        ~1e-8 of the point masses', and forward-mode differentiation of it cost 0.5 to 0.7 of
-        a plain propagation (docs/performance.md)."""
+        ~1e-8 of the point masses', and differentiating it costs more than that precision is
+        worth (docs/performance.md)."""
         if not self.nongrav:
             return jnp.zeros((3, 3))
         positions, sun_velocity = ctx
