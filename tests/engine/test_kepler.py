@@ -42,8 +42,9 @@ def test_stumpff_matches_a_40_digit_reference_everywhere():
         tol = 2e-15 * max(1.0, math.sqrt(max(-zk, 0.0)) / 2)
         assert abs(c2[k] - r2) <= tol * abs(r2), (zk, c2[k], r2)
         assert abs(c3[k] - r3) <= tol * abs(r3), (zk, c3[k], r3)
-    # The trigonometric branch beyond the series' range (z > 12) for other callers.
-    zt = np.array([13.0, 30.0, 39.0])
+    # The trigonometric branch beyond the series' range (z > 12) for other callers, up to a
+    # full revolution (z = 4 pi^2), across the quadrant switches of its own sine and cosine.
+    zt = np.concatenate([[13.0, 30.0, 39.0], np.linspace(12.01, 4 * math.pi**2, 41)])
     c2t, c3t = (np.asarray(a) for a in stumpff(jnp.asarray(zt)))
     for k, zk in enumerate(zt):
         r2, r3 = _stumpff_reference(float(zk))
