@@ -57,6 +57,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .trig import sincos
+
 ITERATIONS = 1  # fifth-order steps from Mikkola's starter (perihelion solver)
 STATE_ITERATIONS = 2  # Laguerre-Conway steps from the state-vector starter
 MAX_EXTRA = 40
@@ -86,14 +88,6 @@ _C3_COEFFS = tuple((-1.0) ** k / math.factorial(2 * k + 3) for k in reversed(ran
 # never comes close (it would need a hyperbolic mean anomaly of about e^700).
 _MAX_HYPERBOLIC_S = 1400.0
 _SINH_3 = math.sinh(3.0)
-# sin and cos on |y| <= pi/4 by their Taylor series through y^19 and y^20 (the next terms are
-# below 1e-19). XLA's CPU backend calls libm's sin and cos once per lane, about 7 ns each,
-# while these Horner sums vectorise (docs/performance.md). The reduction's pi/2 is split in
-# three (Cody & Waite: the first two parts have 30 bits, so k times them is exact for any k a
-# solver reaches) so that x - k pi/2 keeps its last bits.
-_SIN_COEFFS = tuple((-1.0) ** k / math.factorial(2 * k + 1) for k in reversed(range(10)))
-_COS_COEFFS = tuple((-1.0) ** k / math.factorial(2 * k) for k in reversed(range(11)))
-_HALF_PI_PARTS = (1.570796325802803, 9.920935791635221e-10, 5.170182981794105e-19)
 
 
 def _horner(coeffs, z):
@@ -101,22 +95,6 @@ def _horner(coeffs, z):
     for c in coeffs[1:]:
         acc = acc * z + c
     return acc
-
-
-def _sin2_and_sincos(x):
-    """(sin^2 x, sin x cos x), the two products the elliptic Stumpff branch needs, for x >= 0.
-
-    With y = x - k pi/2 (k = round(2x / pi), |y| <= pi/4): for even k, sin^2 x = sin^2 y and
-    sin x cos x = sin y cos y; for odd k, cos^2 y and -sin y cos y. Both products are even in
-    the sign (-1)^(k/2) of the quadrant, so only k's parity matters.
-    """
-    k = jnp.round(x * (2.0 / math.pi))
-    y = ((x - k * _HALF_PI_PARTS[0]) - k * _HALF_PI_PARTS[1]) - k * _HALF_PI_PARTS[2]
-    y2 = y * y
-    sin_y = y * _horner(_SIN_COEFFS, y2)
-    cos_y = _horner(_COS_COEFFS, y2)
-    odd = k - 2.0 * jnp.floor(0.5 * k) == 1.0
-    return jnp.where(odd, cos_y * cos_y, sin_y * sin_y), jnp.where(odd, -sin_y * cos_y, sin_y * cos_y)
 
 
 def stumpff(z, trig: bool = True, hyperbolic: bool = True):
@@ -148,9 +126,9 @@ def stumpff(z, trig: bool = True, hyperbolic: bool = True):
     # z > POLY_LIMIT: 1 - cos s = 2 sin^2(s/2), sin s = 2 sin(s/2) cos(s/2).
     z_ell = jnp.where(z > POLY_LIMIT, z, POLY_LIMIT)
     s_ell = jnp.sqrt(z_ell)
-    sin2_half, sincos_half = _sin2_and_sincos(0.5 * s_ell)
-    c2_ell = 2.0 * sin2_half / z_ell
-    c3_ell = (s_ell - 2.0 * sincos_half) / (z_ell * s_ell)
+    sin_half, cos_half = sincos(0.5 * s_ell)  # not jnp.sin, jnp.cos: see engine/trig.py
+    c2_ell = 2.0 * sin_half * sin_half / z_ell
+    c3_ell = (s_ell - 2.0 * sin_half * cos_half) / (z_ell * s_ell)
     return jnp.where(z > POLY_LIMIT, c2_ell, c2), jnp.where(z > POLY_LIMIT, c3_ell, c3)
 
 
