@@ -35,7 +35,8 @@ from . import batching, frames
 from .constants import GM_SUN
 from .elements import CometaryElements
 from .errors import InvalidInput
-from .kepler import _horner, perifocal_state, stumpff
+from .kepler import perifocal_state, stumpff
+from .trig import sincos
 from .validate import check_elements, check_frame, check_mu
 
 # Below this eccentricity the orbit is treated as circular (perihelion direction undefined);
@@ -47,40 +48,6 @@ _ATAN_SERIES_TERMS = 8
 # Padding rows of a batch (q, e, i, node, argp, and tp or dt): a circular orbit at 1 au, which
 # is never invalid and converges at once.
 PAD_ELEMENTS = (1.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-
-
-# sin and cos in plain arithmetic (fdlibm's kernels): XLA's CPU backend calls a scalar libm
-# routine per element for jnp.sin and jnp.cos, several times slower than these polynomials,
-# which it vectorises. Cody-Waite reduction by pi/2 in three parts is exact to the last bit
-# while k = round(2x/pi) < 2^20; beyond _SINCOS_LIMIT the batch falls back to jnp.sin/cos.
-_PIO2 = (1.57079632673412561417e+00, 6.07710050630396597660e-11, 2.02226624879595063154e-21)
-_SIN = (-1.66666666666666324348e-01, 8.33333333332248946124e-03, -1.98412698298579493134e-04,
-        2.75573137070700676789e-06, -2.50507602534068634195e-08, 1.58969099521155010221e-10)
-_COS = (4.16666666666666019037e-02, -1.38888888888741095749e-03, 2.48015872894767294178e-05,
-        -2.75573143513906633035e-07, 2.08757232129817482790e-09, -1.13596475577881948265e-11)
-_SINCOS_LIMIT = 2.0**19
-
-
-def _sincos_polynomial(x):
-    k = jnp.round(x * (2.0 / math.pi))
-    r = ((x - k * _PIO2[0]) - k * _PIO2[1]) - k * _PIO2[2]  # |r| <= pi/4
-    z = r * r
-    s = r + r * z * _horner(_SIN[::-1], z)
-    half_z = 0.5 * z
-    w = 1.0 - half_z
-    c = w + (((1.0 - w) - half_z) + z * z * _horner(_COS[::-1], z))
-    quadrant = k - 4.0 * jnp.floor(0.25 * k)
-    sin = jnp.where(quadrant == 0, s, jnp.where(quadrant == 1, c, jnp.where(quadrant == 2, -s, -c)))
-    cos = jnp.where(quadrant == 0, c, jnp.where(quadrant == 1, -s, jnp.where(quadrant == 2, -c, s)))
-    return sin, cos
-
-
-def sincos(x):
-    """(sin x, cos x) elementwise, float64, within an ulp of 1 of the correctly rounded values
-    for every finite x."""
-    x = jnp.asarray(x, dtype=jnp.float64)
-    return jax.lax.cond(jnp.any(jnp.abs(x) > _SINCOS_LIMIT), lambda x: (jnp.sin(x), jnp.cos(x)),
-                        _sincos_polynomial, x)
 
 
 def perifocal_basis(i, node, argp):

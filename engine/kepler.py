@@ -57,7 +57,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .trig import sincos
+from .trig import horner as _horner
+from .trig import sincos_polynomial
 
 ITERATIONS = 1  # fifth-order steps from Mikkola's starter (perihelion solver)
 STATE_ITERATIONS = 2  # Laguerre-Conway steps from the state-vector starter
@@ -90,13 +91,6 @@ _MAX_HYPERBOLIC_S = 1400.0
 _SINH_3 = math.sinh(3.0)
 
 
-def _horner(coeffs, z):
-    acc = jnp.full_like(z, coeffs[0])
-    for c in coeffs[1:]:
-        acc = acc * z + c
-    return acc
-
-
 def stumpff(z, trig: bool = True, hyperbolic: bool = True):
     """(c2(z), c3(z)) for an array z of any shape (float64), to a few ulps for every z.
 
@@ -126,7 +120,9 @@ def stumpff(z, trig: bool = True, hyperbolic: bool = True):
     # z > POLY_LIMIT: 1 - cos s = 2 sin^2(s/2), sin s = 2 sin(s/2) cos(s/2).
     z_ell = jnp.where(z > POLY_LIMIT, z, POLY_LIMIT)
     s_ell = jnp.sqrt(z_ell)
-    sin_half, cos_half = sincos(0.5 * s_ell)  # not jnp.sin, jnp.cos: see engine/trig.py
+    # not jnp.sin, jnp.cos (a libm call per lane: engine/trig.py); s/2 stays far below
+    # trig.SINCOS_LIMIT for every z a solver reaches (at most a few revolutions)
+    sin_half, cos_half = sincos_polynomial(0.5 * s_ell)
     c2_ell = 2.0 * sin_half * sin_half / z_ell
     c3_ell = (s_ell - 2.0 * sin_half * cos_half) / (z_ell * s_ell)
     return jnp.where(z > POLY_LIMIT, c2_ell, c2), jnp.where(z > POLY_LIMIT, c3_ell, c3)

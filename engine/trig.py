@@ -1,44 +1,59 @@
-"""Sine and cosine in plain arithmetic, for the hot paths that need them on every lane.
+"""Sine and cosine in plain arithmetic, for the paths that need them on every lane.
 
-XLA's CPU backend lowers jnp.sin and jnp.cos to one libm call per element (about 7 ns each on
-this project's machine), where multiply-adds vectorise: the Stumpff functions' elliptic branch
-took 24 ns per value with libm's sine and cosine and 7 ns with these (docs/performance.md).
+XLA's CPU backend lowers jnp.sin and jnp.cos to a scalar libm call per element (about 7 ns
+each on this project's machine), where multiply-adds vectorise: the Stumpff functions'
+elliptic branch took 24 ns per value with libm and 7-9 ns with `sincos_polynomial`
+(docs/performance.md).
 
-Method: x is reduced to y = x - k pi/2 with |y| <= pi/4 (k = round(2x/pi)), pi/2 split in three
-parts (Cody & Waite 1980) whose first two have 30 bits, so that k times them is exact for any
-|x| below about 1e9 and y keeps its last bits; sin y and cos y are their Taylor series through
-y^19 and y^20 (the next terms are below 1e-19 at pi/4), and the quadrant k mod 4 picks signs
-and order. Accuracy: within about 3e-16 of the true values, where libm is within 1.1e-16.
+Method (fdlibm's __kernel_sin and __kernel_cos): x is reduced to r = x - k pi/2, |r| <= pi/4,
+k = round(2x/pi), with pi/2 split in three parts (Cody & Waite) so that the reduction is exact
+to the last bit while k < 2^20; minimax polynomials in r^2 give sin r and cos r, and the
+quadrant k mod 4 picks signs and order. Within an ulp of the correctly rounded values.
 """
 from __future__ import annotations
 
 import math
 
+import jax
 import jax.numpy as jnp
 
-_SIN_COEFFS = tuple((-1.0) ** k / math.factorial(2 * k + 1) for k in reversed(range(10)))  # in y^2
-_COS_COEFFS = tuple((-1.0) ** k / math.factorial(2 * k) for k in reversed(range(11)))
-_HALF_PI_PARTS = (1.570796325802803, 9.920935791635221e-10, 5.170182981794105e-19)  # sum: pi/2 to 1e-27
+_PIO2 = (1.57079632673412561417e+00, 6.07710050630396597660e-11, 2.02226624879595063154e-21)
+_SIN = (-1.66666666666666324348e-01, 8.33333333332248946124e-03, -1.98412698298579493134e-04,
+        2.75573137070700676789e-06, -2.50507602534068634195e-08, 1.58969099521155010221e-10)
+_COS = (4.16666666666666019037e-02, -1.38888888888741095749e-03, 2.48015872894767294178e-05,
+        -2.75573143513906633035e-07, 2.08757232129817482790e-09, -1.13596475577881948265e-11)
+SINCOS_LIMIT = 2.0**19  # |x| up to which sincos_polynomial's reduction is exact
 
 
-def _horner(coeffs, z):
+def horner(coeffs, z):
+    """coeffs[0] z^(n-1) + ... + coeffs[-1], highest order first."""
     acc = jnp.full_like(z, coeffs[0])
     for c in coeffs[1:]:
         acc = acc * z + c
     return acc
 
 
-def sincos(x):
-    """(sin x, cos x) for a float64 array x of any shape, |x| < 1e9."""
-    x = jnp.asarray(x)
+def sincos_polynomial(x):
+    """(sin x, cos x) elementwise for |x| <= SINCOS_LIMIT (beyond it the reduction loses bits).
+
+    For code under vmap or inside a loop, where `sincos`' batch-wide check would become a
+    select that runs the libm branch on every lane anyway."""
     k = jnp.round(x * (2.0 / math.pi))
-    y = ((x - k * _HALF_PI_PARTS[0]) - k * _HALF_PI_PARTS[1]) - k * _HALF_PI_PARTS[2]
-    y2 = y * y
-    sin_y = y * _horner(_SIN_COEFFS, y2)
-    cos_y = _horner(_COS_COEFFS, y2)
-    quadrant = k - 4.0 * jnp.floor(0.25 * k)  # k mod 4, also for negative k
-    swap = (quadrant == 1.0) | (quadrant == 3.0)
-    sin_x = jnp.where(swap, cos_y, sin_y)
-    cos_x = jnp.where(swap, sin_y, cos_y)
-    return (jnp.where(quadrant >= 2.0, -sin_x, sin_x),
-            jnp.where((quadrant == 1.0) | (quadrant == 2.0), -cos_x, cos_x))
+    r = ((x - k * _PIO2[0]) - k * _PIO2[1]) - k * _PIO2[2]  # |r| <= pi/4
+    z = r * r
+    s = r + r * z * horner(_SIN[::-1], z)
+    half_z = 0.5 * z
+    w = 1.0 - half_z
+    c = w + (((1.0 - w) - half_z) + z * z * horner(_COS[::-1], z))
+    quadrant = k - 4.0 * jnp.floor(0.25 * k)
+    sin = jnp.where(quadrant == 0, s, jnp.where(quadrant == 1, c, jnp.where(quadrant == 2, -s, -c)))
+    cos = jnp.where(quadrant == 0, c, jnp.where(quadrant == 1, -s, jnp.where(quadrant == 2, -c, s)))
+    return sin, cos
+
+
+def sincos(x):
+    """(sin x, cos x) elementwise, float64, within an ulp of 1 of the correctly rounded values
+    for every finite x: the polynomial unless some |x| exceeds SINCOS_LIMIT."""
+    x = jnp.asarray(x, dtype=jnp.float64)
+    return jax.lax.cond(jnp.any(jnp.abs(x) > SINCOS_LIMIT), lambda x: (jnp.sin(x), jnp.cos(x)),
+                        sincos_polynomial, x)
