@@ -146,6 +146,17 @@ def _body_states(eph, naif, t):
     return np.concatenate([np.asarray(pos), np.asarray(vel)], axis=-1)
 
 
+def _instant(field, value, scale):
+    """One TDB JD from anything to_tdb_jd reads, or InvalidInput naming the field."""
+    try:
+        t = np.asarray(to_tdb_jd(value, scale), dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError) as err:
+        raise InvalidInput(field, f"{field}: {err}") from err
+    if t.size != 1:
+        raise InvalidInput(field, f"{field}: one time expected, got {t.size}")
+    return float(t[0])
+
+
 def _check(bodies, start, stop, max_distance_au, step_days):
     bodies = (bodies,) if isinstance(bodies, str) else tuple(bodies)
     unknown = [b for b in bodies if str(b).lower() not in BODIES]
@@ -178,7 +189,7 @@ def close_approaches(elements, start, stop, bodies=("earth",), max_distance_au: 
         elements = elements.elements
     if not isinstance(elements, CometaryElements):
         raise TypeError(f"elements must be CometaryElements or a Catalog, got {type(elements).__name__}")
-    t0, t1 = (float(np.asarray(to_tdb_jd(x, scale)).reshape(-1)[0]) for x in (start, stop))
+    t0, t1 = _instant("start", start, scale), _instant("stop", stop, scale)
     names = _check(bodies, t0, t1, float(max_distance_au), float(step_days))
     eph = ephemeris if isinstance(ephemeris, Ephemeris) else load_ephemeris(ephemeris)
     n = len(elements)

@@ -13,6 +13,8 @@ elements' own GM).
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from .conics import elements_to_state, state_to_elements
@@ -35,10 +37,13 @@ def sample_orbits(elements: CometaryElements, covariance, n: int, *, seed=None) 
     """
     if not isinstance(elements, CometaryElements):
         raise TypeError(f"elements must be CometaryElements, got {type(elements).__name__}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise InvalidInput("n", f"n: the number of clones must be an integer, got {n!r}")
     n = int(n)
     if n < 1:
         raise InvalidInput("n", f"n: the number of clones must be >= 1, got {n}")
     cov = as_covariance(covariance, len(elements))
+    _check_memory(len(elements) * n, len(cov.labels))
     rng = np.random.default_rng(seed)
     # through the correlation matrix: the variances span ~22 decades (A1 ~1e-22 au^2/d^4, DT
     # ~1 d^2), and an eigendecomposition of the raw matrix loses the small ones to round-off
@@ -64,3 +69,18 @@ def sample_orbits(elements: CometaryElements, covariance, n: int, *, seed=None) 
             name, factor = _FIELD[label]
             fields[name] = fields[name] + flat[:, c] * factor
     return CometaryElements(epoch=np.repeat(epoch, n), **fields)
+
+
+def _check_memory(clones: int, dims: int):
+    """InvalidInput("n") when the draws and the clones' element arrays alone would not fit in
+    this machine's memory: a clear error instead of numpy's MemoryError (or swapping)."""
+    # the standard normals and the drawn deviations (dims each), and about twelve float64
+    # element fields per clone
+    needed = clones * (2 * dims + 12) * 8
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not a POSIX system: let numpy decide
+        return
+    if needed > physical:
+        raise InvalidInput("n", f"n: {clones:,} clones need about {needed / 2**30:,.0f} GiB for their draws alone; "
+                           f"this machine has {physical / 2**30:,.0f} GiB")

@@ -25,6 +25,11 @@ def test_bad_requests_name_the_field():
         assert info.value.field == field
     with pytest.raises(InvalidInput):
         close_approaches(el, STOP, START)
+    for start, stop, field in ((float("nan"), STOP, "start"), (START, "not a date", "stop"),
+                               (np.array([START, STOP]), STOP, "start")):
+        with pytest.raises(InvalidInput) as info:
+            close_approaches(el, start, stop)
+        assert info.value.field == field
 
 
 @pytest.mark.slow

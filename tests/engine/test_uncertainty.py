@@ -120,6 +120,16 @@ def test_nbody_stm_matches_central_differences(shared_data, name):
         s0, epoch, t, nongrav_params=params, ephemeris=eph).states[0], rtol=0, atol=1e-15)
 
 
+def test_bad_clone_counts_name_n(shared_data):
+    r = _sbdb(shared_data, "67P")
+    for n, problem in ((0, ">= 1"), (-3, ">= 1"), (1.5, "integer"), (True, "integer"), ("10", "integer"),
+                       (10**12, "GiB")):  # 1e12 clones: hundreds of TiB, a clear error instead of MemoryError
+        with pytest.raises(InvalidInput) as info:
+            sample_orbits(r.elements, r, n)
+        assert info.value.field == "n" and problem in str(info.value)
+    assert len(sample_orbits(r.elements, r, np.int64(3), seed=1)) == 3
+
+
 @pytest.mark.slow
 def test_clones_reproduce_the_covariance(shared_data):
     r = _sbdb(shared_data, "67P")
