@@ -23,6 +23,7 @@ MODULES = (
     "benchmarks.bench_service",
     "benchmarks.bench_viewer",
     "benchmarks.bench_bulk",
+    "benchmarks.bench_uncertainty",
 )
 RESULTS = Path(__file__).resolve().parent / "results"
 

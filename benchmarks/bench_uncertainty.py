@@ -13,9 +13,11 @@ DE421, with monthly outputs (121 epochs):
   show what the non-gravitational force (with its delay DT) costs;
 - approaches: encke.close_approaches of the whole catalog to the Earth (0.2 au), target
   <= 1.5x plain.
-Each row runs three times: the first call includes compilation (and the state of JAX's persistent
-compilation cache), the best of the next two is the steady state; their difference is the
-compile time.
+Each row's first call includes compilation (and the state of JAX's persistent compilation
+cache). Then each row runs PAIRS times alternating with plain, call for call: the steady state is
+the best of its calls, and "x plain" the median of the PAIRS ratios of a call to the plain call
+just before it (on a shared 2-core machine the load drifts within seconds; a ratio of two calls
+taken side by side holds, a ratio of two bests taken a minute apart swings by 30%).
 --quick: 100 comets. --only approaches,clones (any of covariance, clones, "clones, gravity" as
 clones-gravity, approaches): plain and those rows only, e.g. the whole catalog's approaches
 beside plain propagation in a few minutes.
@@ -44,14 +46,16 @@ def _timed(fn):
     return value, time.perf_counter() - t0
 
 
-def _twice(fn, repeats=2):
-    """The first call's time and the best of `repeats` later ones (the steady state: the best
-    is the least disturbed by other jobs on a shared machine)."""
-    _, first = _timed(fn)
-    value, steady = _timed(fn)
-    for _ in range(repeats - 1):
-        steady = min(steady, _timed(fn)[1])
-    return value, first, steady
+PAIRS = 5
+
+
+def _paired(fn, plain, pairs=PAIRS):
+    """PAIRS calls of fn, each right after a call of plain: (fn's times, plain's times)."""
+    times, plain_times = [], []
+    for _ in range(pairs):
+        plain_times.append(_timed(plain)[1])
+        times.append(_timed(fn)[1])
+    return np.array(times), np.array(plain_times)
 
 
 def main(quick: bool = False, out_dir: str | os.PathLike | None = None, only: str | None = None) -> list[dict]:
@@ -87,23 +91,34 @@ def main(quick: bool = False, out_dir: str | os.PathLike | None = None, only: st
             raise SystemExit(f"--only: unknown rows {sorted(unknown)}; choose from {sorted(runs)}")
         runs = {k: v for k, v in runs.items() if k == "plain" or k in wanted}
     load_start = os.getloadavg()
+    firsts = {name: _timed(fn)[1] for name, (_, fn) in runs.items()}
+    plain_fn = runs["plain"][1]
+    plain_times = [_timed(plain_fn)[1]]
     rows = []
     for name, (count, fn) in runs.items():
-        _, first, steady = _twice(fn)
-        rows.append({"run": name, "objects": count, "first_call_s": round(first, 3), "steady_s": round(steady, 3)})
-    plain = rows[0]["steady_s"]
-    for r in rows:
-        r["x_plain"] = round(r["steady_s"] / plain, 2)
+        if name == "plain":
+            continue
+        row_times, before = _paired(fn, plain_fn)  # (not `times`: the lambdas above read it)
+        plain_times.extend(before)
+        ratios = row_times / before
+        rows.append({"run": name, "objects": count, "first_call_s": round(firsts[name], 3),
+                     "steady_s": round(float(row_times.min()), 3), "x_plain": round(float(np.median(ratios)), 2),
+                     "x_plain_range": [round(float(ratios.min()), 2), round(float(ratios.max()), 2)]})
+    rows.insert(0, {"run": "plain", "objects": n, "first_call_s": round(firsts["plain"], 3),
+                    "steady_s": round(float(min(plain_times)), 3), "x_plain": 1.0, "x_plain_range": [1.0, 1.0]})
     meta = {"catalog": path, "device": str(jax.devices()[0]), "cpu_count": os.cpu_count(),
             "python": platform.python_version(), "jax": jax.__version__, "quick": quick, "only": only,
             "load_average_start": load_start, "load_average_end": os.getloadavg()}
     lines = [f"encke uncertainty benchmark: {n} comets, 10 years, 121 epochs, DE421 ({meta['device']}, "
              f"{meta['cpu_count']} CPUs; load average %.1f at the start, %.1f at the end)"
              % (load_start[0], meta["load_average_end"][0]),
-             f"{'run':<15} {'objects':>7} {'first call s':>12} {'steady s':>9} {'x plain':>8}"]
+             f"steady: best of {PAIRS} calls; x plain: median (and range) of {PAIRS} ratios to the plain call "
+             "just before",
+             f"{'run':<15} {'objects':>7} {'first call s':>12} {'steady s':>9} {'x plain':>8} {'range':>11}"]
     for r in rows:
+        low, high = r["x_plain_range"]
         lines.append(f"{r['run']:<15} {r['objects']:>7} {r['first_call_s']:>12.2f} {r['steady_s']:>9.2f} "
-                     f"{r['x_plain']:>8.2f}")
+                     f"{r['x_plain']:>8.2f} {low:>5.2f}-{high:<5.2f}")
     print("\n".join(lines))
     write_results(out_dir, "uncertainty", meta, rows, "\n".join(lines))
     return rows
