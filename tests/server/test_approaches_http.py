@@ -1,5 +1,6 @@
 """HTTP close approaches on a real server: the engine's rows, field-naming errors, and a clear
-note when no covariance can be had (SBDB unreachable: the catalog has none of its own)."""
+note when no covariance can be had (SBDB unreachable: the catalog has none of its own); the
+clone route's bad and oversized counts."""
 import httpx
 import numpy as np
 import pytest
@@ -21,6 +22,17 @@ def test_approaches_errors_name_the_field(live, query, status, field):
     assert r.status_code == status and field in r.text, r.text
     assert httpx.get(f"{live.http}/api/comets/NOPE/approaches", params={"start": START, "stop": STOP},
                      timeout=60).status_code == 404
+
+
+@pytest.mark.parametrize("query, status, text", [
+    ({"n": "1.5"}, 422, "n: '1.5' is not an integer"),
+    ({"n": "0"}, 422, "n: 0 is below the minimum 1"),
+    ({"n": "100000000"}, 413, "n: 100000000 clones is over the limit of 2000"),
+    ({"seed": "-5"}, 422, "seed: -5 is below the minimum 0"),
+])
+def test_clone_requests_name_the_field(live, query, status, text):
+    r = httpx.get(f"{live.http}/api/comets/67P/clones", params=query, timeout=60)
+    assert r.status_code == status and text in r.json()["detail"], r.text
 
 
 @pytest.mark.slow

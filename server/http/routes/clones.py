@@ -18,6 +18,7 @@ import numpy as np
 from fastapi import APIRouter, Depends
 
 from ... import params
+from ...errors import LimitExceeded
 from ..deps import GUARDED, Engine, engine
 
 router = APIRouter(dependencies=GUARDED)
@@ -59,7 +60,9 @@ async def clones(id: str, n: str | None = None, time: str | None = None, model: 
         from ...orbit_solutions import sbdb_covariance
 
         designation = service.summary(service.index_of(id))["id"]
-        count = params.count(n, "n", DEFAULT_CLONES, 1, MAX_CLONES)
+        count = params.count(n, "n", DEFAULT_CLONES, 1)
+        if count > MAX_CLONES:  # a valid number, over what one request may cost: 413, not 422
+            raise LimitExceeded(f"n: {count} clones is over the limit of {MAX_CLONES}", MAX_CLONES)
         m = params.model(model)
         t = params.time_or_now(time)
         draw_seed = params.count(seed, "seed", 0, 0, MAX_SEED)
