@@ -85,7 +85,7 @@ def times_jd(values, field: str = "times") -> np.ndarray:
     arr = np.asarray(values, dtype=np.float64).reshape(-1)
     bad = np.flatnonzero(~np.isfinite(arr))
     if bad.size:
-        raise InvalidArgument(f"{field}[{int(bad[0])}]", f"{arr[bad[0]]!r} is not a finite time")
+        raise InvalidArgument(f"{field}[{int(bad[0])}]", f"{float(arr[bad[0]])} is not a finite time")
     return arr
 
 

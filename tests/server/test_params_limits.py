@@ -41,8 +41,9 @@ def test_bad_times_name_the_field(bad):
 
 
 def test_nan_in_a_list_of_times_names_its_index():
-    with pytest.raises(InvalidArgument, match=r"times\[2\]"):
+    with pytest.raises(InvalidArgument, match=r"times\[2\]") as err:
         params.times_jd([2460000.5, 2460001.5, float("nan")])
+    assert str(err.value) == "times[2]: nan is not a finite time"  # the value as a user wrote it, no numpy repr
 
 
 @pytest.mark.parametrize("fn, field, good", [(params.model, "model", "nbody"), (params.frame, "frame", "icrf"),
