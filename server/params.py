@@ -62,7 +62,8 @@ def time_jd(value, field: str = "time") -> float:
         except ValueError:
             jd = _iso_to_tdb_jd(text, field)
     if not math.isfinite(jd):
-        raise InvalidArgument(field, f"{value!r} is not a finite time")
+        shown = repr(value) if isinstance(value, str) else jd  # a number as written, not numpy's repr
+        raise InvalidArgument(field, f"{shown} is not a finite time")
     return jd
 
 
