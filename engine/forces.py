@@ -115,24 +115,31 @@ def sublimation_g(r, law: NonGravLaw = NonGravLaw()):
     return law.alpha * jnp.exp(-law.m * log_s - law.k * jnp.log(1.0 + jnp.exp(law.n * log_s)))
 
 
-def nongrav(r, v, params: NonGravParams, gm_sun, law: NonGravLaw = NonGravLaw(), delay: bool = True):
+def nongrav(r, v, params: NonGravParams, gm_sun, law: NonGravLaw = NonGravLaw(), delay: bool = True,
+            delay_series: bool = False):
     """Marsden et al. (1973) acceleration g(r') (A1 r_hat + A2 t_hat + A3 n_hat), au/day^2.
 
     r, v: (3,) heliocentric position (au) and velocity (au/day) at time t. r_hat = r/|r|,
     n_hat = (r x v)/|r x v| (orbit normal), t_hat = n_hat x r_hat (in the orbit plane, along the
     motion). r' = |r(t - DT)| (Yeomans & Chodas 1989), from a two-body step (module docstring);
     r' = |r| when DT = 0. delay=False (static) skips the Kepler solve: use it when every DT is 0.
+    delay_series (static): kepler.distance_after (the Stumpff series alone, a few kernels), for
+    batches whose every delay kepler.series_range clears; else kepler.state_after.
     """
     rn = jnp.sqrt(jnp.dot(r, r))
-    return _nongrav_at(r, v, _delayed_distance(r, v, rn, params, gm_sun, delay), params, law)
+    return _nongrav_at(r, v, _delayed_distance(r, v, rn, params, gm_sun, delay, delay_series), params, law)
 
 
-def _delayed_distance(r, v, rn, params: NonGravParams, gm_sun, delay: bool):
+def _delayed_distance(r, v, rn, params: NonGravParams, gm_sun, delay: bool, delay_series: bool = False):
     """|r(t - DT)| from a two-body step back (rn = |r| when DT = 0 or delay is False)."""
     if not delay:
         return rn
-    r_past, _, _ = kepler.state_after(r, v, -params.DT, gm_sun)
-    return jnp.where(params.DT == 0.0, rn, jnp.sqrt(jnp.dot(r_past, r_past)))
+    if delay_series:
+        past, _ = kepler.distance_after(r, v, -params.DT, gm_sun)
+    else:
+        r_past, _, _ = kepler.state_after(r, v, -params.DT, gm_sun)
+        past = jnp.sqrt(jnp.dot(r_past, r_past))
+    return jnp.where(params.DT == 0.0, rn, past)
 
 
 def _nongrav_at(r, v, r_delayed, params: NonGravParams, law: NonGravLaw):
@@ -145,7 +152,8 @@ def _nongrav_at(r, v, r_delayed, params: NonGravParams, law: NonGravLaw):
     return g * (params.A1 * r_hat + params.A2 * t_hat + params.A3 * n_hat)
 
 
-def nongrav_state_jacobian(r, v, params: NonGravParams, gm_sun, law: NonGravLaw = NonGravLaw(), delay: bool = True):
+def nongrav_state_jacobian(r, v, params: NonGravParams, gm_sun, law: NonGravLaw = NonGravLaw(), delay: bool = True,
+                           delay_series: bool = False):
     """(3, 6) d nongrav / d (r, v), with the delayed distance |r(t - DT)| following the state as
     the present distance |r| does (its shift from |r| is held).
 
@@ -154,7 +162,7 @@ def nongrav_state_jacobian(r, v, params: NonGravParams, gm_sun, law: NonGravLaw 
     equations' cost (docs/performance.md); what is held is the delay's own effect on a term
     that is itself ~1e-5 of the Sun's pull."""
     rn = jnp.sqrt(jnp.dot(r, r))
-    shift = jax.lax.stop_gradient(_delayed_distance(r, v, rn, params, gm_sun, delay) - rn)
+    shift = jax.lax.stop_gradient(_delayed_distance(r, v, rn, params, gm_sun, delay, delay_series) - rn)
 
     def f(z):
         x, u = z[:3], z[3:]
@@ -164,7 +172,7 @@ def nongrav_state_jacobian(r, v, params: NonGravParams, gm_sun, law: NonGravLaw 
 
 
 def small_terms(x, v, sun_pos, sun_vel, gm_sun, params: NonGravParams, law: NonGravLaw = NonGravLaw(),
-                relativity: bool = True, delay: bool = True, with_nongrav: bool = True):
+                relativity: bool = True, delay: bool = True, with_nongrav: bool = True, delay_series: bool = False):
     """The Sun's 1PN term plus the non-gravitational term (each optional, static flags), in
     barycentric x, v (3,) with the Sun at sun_pos, sun_vel: at most ~1e-5 of the Newtonian
     pull, which lets the integrator hold them through its later iterations (ias15.Force)."""
@@ -174,5 +182,5 @@ def small_terms(x, v, sun_pos, sun_vel, gm_sun, params: NonGravParams, law: NonG
     if relativity:
         a = a + sun_relativity(r_h, v_h, gm_sun)
     if with_nongrav:
-        a = a + nongrav(r_h, v_h, params, gm_sun, law, delay)
+        a = a + nongrav(r_h, v_h, params, gm_sun, law, delay, delay_series)
     return a

@@ -66,7 +66,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import batching, conics, constants, forces, ias15, perturbers, variational
+from . import batching, conics, constants, forces, ias15, kepler, perturbers, variational
 from . import status as st
 from .elements import CometaryElements
 from .errors import InvalidInput
@@ -128,20 +128,21 @@ def sun_record_grid(eph: Ephemeris) -> tuple[float, float]:
 
 @functools.partial(jax.tree_util.register_dataclass,
                    data_fields=["ephemeris", "table", "gm", "limits", "law"],
-                   meta_fields=["relativity", "delay", "planets", "nongrav", "tangents"])
+                   meta_fields=["relativity", "delay", "planets", "nongrav", "tangents", "delay_series"])
 @dataclasses.dataclass(frozen=True)
 class ForceModel:
     """Everything that pulls on the comets, as one value.
 
     A PyTree: the arrays (ephemeris, table, GMs, limits, the sublimation law's constants) are
-    traced, so that changing them does not recompile; the four switches are static (they
+    traced, so that changing them does not recompile; the switches are static (they
     decide which terms are compiled at all: a term nobody needs costs nothing).
 
     ephemeris: the planetary Ephemeris; table: a perturbers.PerturberTable of TARGETS over the
     integration span (the same positions, several times cheaper), or None to evaluate the
     ephemeris itself; gm: (K,) au^3/day^2 and limits: (K,) close-encounter radii (au), in
     TARGETS order, or the Sun's alone when planets is False; law: forces.NonGravLaw.
-    relativity: the Sun's 1PN term; delay: the non-gravitational time delay DT; planets: False
+    relativity: the Sun's 1PN term; delay: the non-gravitational time delay DT (delay_series:
+    solved with the Stumpff series alone, see `_delay_series_holds`); planets: False
     for the Sun alone, fixed at the origin (the heliocentric two-body problem: the ephemeris is
     then not evaluated); nongrav: the Marsden non-gravitational term; tangents: the number of
     tangents (variational equations, engine/variational.py) each lane carries, 0 for none.
@@ -157,6 +158,7 @@ class ForceModel:
     planets: bool
     nongrav: bool
     tangents: int = 0
+    delay_series: bool = False
 
     def force(self) -> ias15.Force:
         """The force of ias15 for one comet, split into its time-only part (the perturbers'
@@ -196,7 +198,7 @@ class ForceModel:
             return jnp.zeros((3, 3))
         positions, sun_velocity = ctx
         return forces.nongrav_state_jacobian(x - positions[SUN_INDEX], v - sun_velocity, params, self.gm[SUN_INDEX],
-                                             self.law, self.delay)
+                                             self.law, self.delay, self.delay_series)
 
     def _scales(self, ctx_a, ctx_b, span, x, v, params):
         """The planets' (and the Moon's) pulls for the step control (ias15.Force.scales): each
@@ -212,7 +214,7 @@ class ForceModel:
     def _small(self, ctx, x, v, params):
         positions, sun_velocity = ctx
         return forces.small_terms(x, v, positions[SUN_INDEX], sun_velocity, self.gm[SUN_INDEX], params, self.law,
-                                  self.relativity, self.delay, self.nongrav)
+                                  self.relativity, self.delay, self.nongrav, self.delay_series)
 
 
 _empty = jax.jit(ias15.empty, static_argnames=("n_slots",))
@@ -432,7 +434,24 @@ def _plan_lanes(starts: Starts, ok, times, sun_at_start, gm_sun, span=None):
     return lanes, _pools(np.argsort(-effort, kind="stable"))
 
 
-def _force_model(eph, starts: Starts, lanes: Lanes, *, relativity, law, encounter_au, planets, tabulate, tangents=0):
+def _delay_series_holds(starts: Starts, sun_at_start, gm_sun) -> bool:
+    """Whether every comet's delay DT stays within kepler.distance_after's series range
+    (kepler.series_range), from its heliocentric orbit at the start."""
+    dt = starts.nongrav[:, 3]
+    helio = starts.states - sun_at_start
+    r, v = helio[:, :3], helio[:, 3:]
+    rn = np.linalg.norm(r, axis=1)
+    alpha = 2.0 / rn - np.einsum("ij,ij->i", v, v) / gm_sun
+    h = np.cross(r, v)
+    p = np.einsum("ij,ij->i", h, h) / gm_sun  # semi-latus rectum h^2 / mu
+    e = np.sqrt(np.maximum(1.0 - p * alpha, 0.0))
+    q = p / (1.0 + e)
+    use = (dt != 0) & np.isfinite(q) & (q > 0)
+    return bool(np.all(np.isfinite(dt)) and np.all(kepler.series_range(alpha[use], q[use], dt[use], gm_sun)))
+
+
+def _force_model(eph, starts: Starts, lanes: Lanes, *, relativity, law, encounter_au, planets, tabulate, tangents=0,
+                 sun_at_start=None):
     """The ForceModel of a run: the ephemeris' own GMs, encounter limits (the Sun's radius for
     the Sun), the static switches, and a PerturberTable over the lanes' span when tabulating.
     With tangents over A1..DT, the non-gravitational term and its delay are compiled in even
@@ -455,6 +474,7 @@ def _force_model(eph, starts: Starts, lanes: Lanes, *, relativity, law, encounte
         # static switches: a term nobody needs costs nothing
         delay=bool(np.any((starts.nongrav[:, 3] != 0) & has_nongrav) or (nongrav_tangents and np.any(has_nongrav))),
         planets=bool(planets), nongrav=bool(np.any(has_nongrav) or nongrav_tangents), tangents=int(tangents),
+        delay_series=sun_at_start is not None and _delay_series_holds(starts, sun_at_start, gm_table(eph)[SUN_INDEX]),
     )
 
 
@@ -549,7 +569,7 @@ def propagate_states_nbody(states0, epochs, times_tdb, *, ephemeris="de421", non
     if tangents not in (0, variational.STATE_TANGENTS, variational.ALL_TANGENTS):
         raise InvalidInput("tangents", f"tangents must be 0, 6 or 10, got {tangents}")
     model = _force_model(eph, starts, lanes, relativity=relativity, law=law, encounter_au=encounter_au,
-                         planets=planets, tabulate=tabulate, tangents=tangents)
+                         planets=planets, tabulate=tabulate, tangents=tangents, sun_at_start=sun_at_start)
     origin, period = sun_record_grid(eph)
     cfg = ias15.Config(epsilon=epsilon, min_dt=min_step_days, max_dt=max_step_days, max_steps=max_steps,
                        break_origin=origin, break_period=period if (record_breaks and planets) else math.inf,
