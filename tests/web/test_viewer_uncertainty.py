@@ -64,8 +64,8 @@ def solution(sbdb_answers):
 
 def test_clones_endpoint_is_the_engines_sampling_and_checks_its_input(live_server, solution):
     """/api/comets/{id}/clones: n clones of SBDB's orbit, equal to encke.sample_orbits with the
-    same seed propagated by encke.propagate; bounded n, 422 naming the field, and a clear note
-    (200, positions null) for a comet SBDB has no covariance for."""
+    same seed propagated by encke.propagate; bad input 422 naming the field (413 for n over the
+    limit), and a clear note (200, positions null) for a comet SBDB has no covariance for."""
     base = f"{live_server.url}/api/comets"
     with httpx.Client(timeout=600) as client:
         r = client.get(f"{base}/{COMET}/clones", params={"n": 50, "time": EPOCH, "seed": 7})
@@ -81,10 +81,11 @@ def test_clones_endpoint_is_the_engines_sampling_and_checks_its_input(live_serve
         assert np.ptp(got, axis=0).max() > 0  # a cloud, not 50 copies
         info = client.get(f"{base}/{COMET}/covariance").json()
         assert info["available"] and info["orbit"] == body["orbit"] and info["labels"][:2] == ["e", "q"]
-        for query, field in (({"n": 0}, "n"), ({"n": 2001}, "n"), ({"n": "many"}, "n"), ({"model": "x"}, "model"),
-                             ({"time": "yesterday"}, "time"), ({"seed": -1}, "seed")):
+        for query, field, status in (({"n": 0}, "n", 422), ({"n": 2001}, "n", 413), ({"n": "many"}, "n", 422),
+                                     ({"model": "x"}, "model", 422), ({"time": "yesterday"}, "time", 422),
+                                     ({"seed": -1}, "seed", 422)):
             bad = client.get(f"{base}/{COMET}/clones", params={"time": EPOCH, **query})
-            assert bad.status_code == 422 and bad.json()["detail"].startswith(field), (query, bad.text)
+            assert bad.status_code == status and bad.json()["detail"].startswith(field), (query, bad.text)
         none = client.get(f"{base}/C%2F2023%20A3/clones", params={"time": EPOCH, "n": 10}).json()
         assert none["positions"] is None and none["nominal"] is None
         assert none["uncertainty_note"].startswith("no covariance available")
