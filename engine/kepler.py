@@ -62,8 +62,8 @@ from .trig import sincos_polynomial
 
 ITERATIONS = 1  # fifth-order steps from Mikkola's starter (perihelion solver)
 STATE_ITERATIONS = 2  # Laguerre-Conway steps from the state-vector starter
-DISTANCE_ITERATIONS = 6  # ... in distance_after, which has no residual loop after them (5 was the most any
-# catalog orbit needed in the test, for delays of 200-400 days on near-parabolic orbits at 3-5 au)
+DISTANCE_ITERATIONS = 6  # ... in distance_after, which has no residual loop after them: one more than
+# the worst catalog orbit needs in test_kepler (long delays on near-parabolic orbits at 3-5 au)
 MAX_EXTRA = 40
 # A converged F is at the rounding level of its largest term (~1e-16); 1e-12 of it is a time
 # error of 1e-12 |dt|, far below the 1e-10 relative accuracy the engine promises.
@@ -427,8 +427,10 @@ def distance_after(r0, v0, dt, mu):
     series alone (no trigonometric or exponential branch to select between), a fixed
     DISTANCE_ITERATIONS steps with no residual loop, and the distance carried one Newton step
     further by its Taylor series (d = -F/F', r + r' d + r'' d^2/2, with r'' = 1 - alpha r in
-    the universal variable) instead of a last Stumpff evaluation. Under vmap, XLA's CPU backend
-    compiles this into 16 kernels where `state_after` takes 62 (docs/performance.md).
+    the universal variable) instead of a last Stumpff evaluation. Without a loop or branches
+    to select between, XLA's CPU backend compiles it into a quarter of `state_after`'s kernels,
+    and the kernel count, not the arithmetic, is what it costs in the integrator
+    (docs/performance.md).
     Returns (distance, converged): converged is the residual test after the last step."""
     sqrt_mu = jnp.sqrt(mu)
     r0_norm = jnp.sqrt(jnp.dot(r0, r0))

@@ -277,6 +277,17 @@ def _pools(order: np.ndarray) -> list[np.ndarray]:
     return [order[pool == k] for k in range(count)]
 
 
+def _conic(r, v, mu):
+    """(1/a, e, q) of the two-body orbits of heliocentric r, v (n, 3), NumPy (see _effort)."""
+    rn = np.linalg.norm(r, axis=1)
+    inv_a = 2.0 / rn - np.sum(v * v, axis=1) / mu
+    h = np.cross(r, v)
+    p = np.sum(h * h, axis=1) / mu  # semi-latus rectum
+    with np.errstate(all="ignore"):
+        e = np.sqrt(np.maximum(1.0 - p * inv_a, 0.0))
+        return inv_a, e, p / (1.0 + e)
+
+
 def _effort(r, v, span):
     """A rough rank of how many steps each lane will take: the perihelion passages of its
     two-body orbit within |span| days along its direction, over sqrt(q) (steps crowd at
@@ -288,12 +299,8 @@ def _effort(r, v, span):
     v = np.where(span[:, None] < 0, -v, v)  # backward in time = forward with the velocity reversed
     rn = np.linalg.norm(r, axis=1)
     rv = np.sum(r * v, axis=1)
-    inv_a = 2.0 / rn - np.sum(v * v, axis=1) / mu
-    h = np.cross(r, v)
-    p = np.sum(h * h, axis=1) / mu
+    inv_a, e, q = _conic(r, v, mu)
     with np.errstate(all="ignore"):
-        e = np.sqrt(np.maximum(1.0 - p * inv_a, 0.0))
-        q = p / (1.0 + e)
         n = np.sqrt(mu * np.abs(inv_a) ** 3)  # mean motion
         root = np.sqrt(mu / np.abs(inv_a))  # sqrt(mu |a|)
         ell = inv_a > 0
@@ -439,13 +446,7 @@ def _delay_series_holds(starts: Starts, sun_at_start, gm_sun) -> bool:
     (kepler.series_range), from its heliocentric orbit at the start."""
     dt = starts.nongrav[:, 3]
     helio = starts.states - sun_at_start
-    r, v = helio[:, :3], helio[:, 3:]
-    rn = np.linalg.norm(r, axis=1)
-    alpha = 2.0 / rn - np.einsum("ij,ij->i", v, v) / gm_sun
-    h = np.cross(r, v)
-    p = np.einsum("ij,ij->i", h, h) / gm_sun  # semi-latus rectum h^2 / mu
-    e = np.sqrt(np.maximum(1.0 - p * alpha, 0.0))
-    q = p / (1.0 + e)
+    alpha, _, q = _conic(helio[:, :3], helio[:, 3:], gm_sun)
     use = (dt != 0) & np.isfinite(q) & (q > 0)
     return bool(np.all(np.isfinite(dt)) and np.all(kepler.series_range(alpha[use], q[use], dt[use], gm_sun)))
 

@@ -1,9 +1,7 @@
 """Sine and cosine in plain arithmetic, for the paths that need them on every lane.
 
-XLA's CPU backend lowers jnp.sin and jnp.cos to a scalar libm call per element (about 7 ns
-each on this project's machine), where multiply-adds vectorise: the Stumpff functions'
-elliptic branch took 24 ns per value with libm and 7-9 ns with `sincos_polynomial`
-(docs/performance.md).
+XLA's CPU backend lowers jnp.sin and jnp.cos to a scalar libm call per element, where
+multiply-adds vectorise (figures in docs/performance.md).
 
 Method (fdlibm's __kernel_sin and __kernel_cos): x is reduced to r = x - k pi/2, |r| <= pi/4,
 k = round(2x/pi), with pi/2 split in three parts (Cody & Waite) so that the reduction is exact
