@@ -68,14 +68,33 @@ def point_masses(x, body_pos, gm, limits):
     x: (3,), body_pos: (K, 3), gm: (K,) as in `newtonian`; limits: (K,) au (+inf ignores a
     body). Returns (a (3,) au/day^2, min_k |x - body_k| / limit_k): a ratio below 1 means a
     closer approach than allowed. The ratio is the square root of the least r^2 / limit^2: one
-    root per particle, not one root and one division per body. The bodies stay one (K, 3)
-    array: an unrolled loop over K or a tuple of (3,) arrays was slower under XLA's CPU
-    backend (docs/performance.md).
+    root per particle, not one root and one division per body.
+
+    Many particles at once, components first (see `dot`): x (3, *B), body_pos (K, 3, *B);
+    returns a (3, *B) and the ratio (*B). The integrator calls it so with the lanes minor.
     """
-    d = body_pos - x
-    r2 = jnp.sum(d * d, axis=-1)
-    inv_r3 = 1.0 / (r2 * jnp.sqrt(r2))
-    return jnp.sum((gm * inv_r3)[:, None] * d, axis=0), jnp.sqrt(jnp.min(r2 / (limits * limits)))
+    d = body_pos - x[None]
+    r2 = dot(jnp.moveaxis(d, 1, 0), jnp.moveaxis(d, 1, 0))  # (K, *B)
+    per_body = lambda c: c.reshape(c.shape + (1,) * (r2.ndim - 1))  # noqa: E731
+    w = per_body(gm) / (r2 * jnp.sqrt(r2))
+    ratio = jnp.sqrt(jnp.min(r2 / per_body(limits * limits), axis=0))
+    return jnp.sum(w[:, None] * d, axis=0), ratio
+
+
+def dot(a, b):
+    """a . b over the leading axis of components: (3, *B) -> (*B).
+
+    The force terms take vectors components first, so that one function serves one particle
+    (3,) and, in the integrator, every lane at every node at once (3, 7, L): with the lanes
+    minor, XLA's CPU backend runs each operation as one vector loop across them, where the
+    per-particle function vmapped leaves the three components minor and runs short scalar
+    loops (docs/performance.md)."""
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+
+
+def cross(a, b):
+    """a x b, components first (see `dot`)."""
+    return jnp.stack([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]])
 
 
 def point_masses_jacobian(x, body_pos, gm):
@@ -95,14 +114,14 @@ def sun_relativity(r, v, gm_sun):
 
     a = GM / (c^2 r^3) [ (4 GM / r - v^2) r_vec + 4 (r_vec . v_vec) v_vec ]
     (e.g. Moyer 2003, JPL DESCANSO monograph 2, eq. 4-61 reduced to one body; the form used by
-    JPL's small-body integrators). r, v: (3,) heliocentric position (au) and velocity (au/day).
-    Returns (3,) au/day^2.
+    JPL's small-body integrators). r, v: (3,) heliocentric position (au) and velocity (au/day),
+    or (3, *B) for many (`dot`). Returns (3,) au/day^2.
     """
     c2 = constants.C_AU_PER_DAY**2
-    r2 = jnp.dot(r, r)
+    r2 = dot(r, r)
     rn = jnp.sqrt(r2)
-    v2 = jnp.dot(v, v)
-    rv = jnp.dot(r, v)
+    v2 = dot(v, v)
+    rv = dot(r, v)
     return gm_sun / (c2 * r2 * rn) * ((4.0 * gm_sun / rn - v2) * r + 4.0 * rv * v)
 
 
@@ -126,28 +145,33 @@ def nongrav(r, v, params: NonGravParams, gm_sun, law: NonGravLaw = NonGravLaw(),
     delay_series (static): kepler.distance_after (the Stumpff series alone, a few kernels), for
     batches whose every delay kepler.series_range clears; else kepler.state_after.
     """
-    rn = jnp.sqrt(jnp.dot(r, r))
+    rn = jnp.sqrt(dot(r, r))
     return _nongrav_at(r, v, _delayed_distance(r, v, rn, params, gm_sun, delay, delay_series), params, law)
 
 
 def _delayed_distance(r, v, rn, params: NonGravParams, gm_sun, delay: bool, delay_series: bool = False):
-    """|r(t - DT)| from a two-body step back (rn = |r| when DT = 0 or delay is False)."""
+    """|r(t - DT)| from a two-body step back (rn = |r| when DT = 0 or delay is False); r, v
+    components first, one particle or many (`dot`)."""
     if not delay:
         return rn
-    if delay_series:
-        past, _ = kepler.distance_after(r, v, -params.DT, gm_sun)
-    else:
-        r_past, _, _ = kepler.state_after(r, v, -params.DT, gm_sun)
-        past = jnp.sqrt(jnp.dot(r_past, r_past))
-    return jnp.where(params.DT == 0.0, rn, past)
+
+    def one(r, v, dt):
+        if delay_series:
+            return kepler.distance_after(r, v, dt, gm_sun)[0]
+        r_past, _, _ = kepler.state_after(r, v, dt, gm_sun)
+        return jnp.sqrt(jnp.dot(r_past, r_past))
+
+    dt = jnp.broadcast_to(-params.DT, rn.shape)
+    past = jnp.vectorize(one, signature="(3),(3),()->()")(jnp.moveaxis(r, 0, -1), jnp.moveaxis(v, 0, -1), dt)
+    return jnp.where(dt == 0.0, rn, past)
 
 
 def _nongrav_at(r, v, r_delayed, params: NonGravParams, law: NonGravLaw):
-    """g(r_delayed) (A1 r_hat + A2 t_hat + A3 n_hat) at heliocentric r, v."""
-    r_hat = r / jnp.sqrt(jnp.dot(r, r))
-    h = jnp.cross(r, v)
-    n_hat = h / jnp.sqrt(jnp.dot(h, h))
-    t_hat = jnp.cross(n_hat, r_hat)
+    """g(r_delayed) (A1 r_hat + A2 t_hat + A3 n_hat) at heliocentric r, v (components first)."""
+    r_hat = r / jnp.sqrt(dot(r, r))
+    h = cross(r, v)
+    n_hat = h / jnp.sqrt(dot(h, h))
+    t_hat = cross(n_hat, r_hat)
     g = sublimation_g(r_delayed, law)
     return g * (params.A1 * r_hat + params.A2 * t_hat + params.A3 * n_hat)
 
@@ -161,12 +185,12 @@ def nongrav_state_jacobian(r, v, params: NonGravParams, gm_sun, law: NonGravLaw 
     tangent passes through its iteration at every step node, a large share of the variational
     equations' cost (docs/performance.md); what is held is the delay's own effect on a term
     that is itself ~1e-5 of the Sun's pull."""
-    rn = jnp.sqrt(jnp.dot(r, r))
+    rn = jnp.sqrt(dot(r, r))
     shift = jax.lax.stop_gradient(_delayed_distance(r, v, rn, params, gm_sun, delay, delay_series) - rn)
 
     def f(z):
         x, u = z[:3], z[3:]
-        return _nongrav_at(x, u, jnp.sqrt(jnp.dot(x, x)) + shift, params, law)
+        return _nongrav_at(x, u, jnp.sqrt(dot(x, x)) + shift, params, law)
 
     return jax.jacfwd(f)(jnp.concatenate([r, v]))
 
@@ -175,10 +199,11 @@ def small_terms(x, v, sun_pos, sun_vel, gm_sun, params: NonGravParams, law: NonG
                 relativity: bool = True, delay: bool = True, with_nongrav: bool = True, delay_series: bool = False):
     """The Sun's 1PN term plus the non-gravitational term (each optional, static flags), in
     barycentric x, v (3,) with the Sun at sun_pos, sun_vel: at most ~1e-5 of the Newtonian
-    pull, which lets the integrator hold them through its later iterations (ias15.Force)."""
+    pull, which lets the integrator hold them through its later iterations (ias15.Force).
+    Components first: one particle (3,) or many (3, *B), with params broadcasting over *B."""
     r_h = x - sun_pos
     v_h = v - sun_vel
-    a = jnp.zeros(3)
+    a = jnp.zeros_like(x)
     if relativity:
         a = a + sun_relativity(r_h, v_h, gm_sun)
     if with_nongrav:

@@ -149,6 +149,19 @@ def _predict_matrix() -> np.ndarray:
 
 
 _P = _predict_matrix()
+
+
+def _collocation_exact(div):
+    """(7, 7) C = N W, exact, rounded once: the step polynomial's sum_k b_k h_n^(k+1) / div(k)
+    at the nodes h_1..h_7 straight from the node forces (b = W (F - a0))."""
+    h = [Fraction(float(x)) for x in NODES[1:]]
+    node = [[h[n] ** (k + 1) / div(k) for k in range(7)] for n in range(7)]
+    return np.array([[float(sum(node[n][k] * _W_EXACT[k][m] for k in range(7))) for m in range(7)] for n in range(7)])
+
+
+_NODE_XW = _collocation_exact(lambda k: (k + 2) * (k + 3))
+_NODE_VW = _collocation_exact(lambda k: k + 2)
+_V = np.array([[float(x) ** (k + 1) for k in range(7)] for x in NODES[1:]])  # F - a0 at the nodes from b
 _POW = np.arange(1, 8, dtype=float)  # exponents k+1 of b_k
 _X_DIV = np.array([(k + 2) * (k + 3) for k in range(7)], float)
 _V_DIV = np.array([k + 2 for k in range(7)], float)
@@ -214,6 +227,8 @@ class Force(NamedTuple):
     accel: Callable
     small: Callable | None = None
     scales: Callable | None = None
+    accel_lanes_last: Callable | None = None
+    small_lanes_last: Callable | None = None
 
 
 def as_force(force) -> Force:
@@ -223,13 +238,19 @@ def as_force(force) -> Force:
     return Force(lambda epoch, tau, args: epoch + tau, force)
 
 
-def _mat7(matrix: np.ndarray, rows):
-    """matrix (J, 7) constant @ rows (7, 3), as a broadcast multiply and a sum.
+def _combine(weights, rows):
+    """sum_k weights[k] rows[k] for constant weights (K,), term by term in k order (zero
+    weights skipped): elementwise multiply-adds that XLA's CPU backend fuses and vectorises."""
+    terms = [float(w) * rows[k] for k, w in enumerate(weights) if w != 0.0]
+    return functools.reduce(lambda a, b: a + b, terms) if terms else jnp.zeros_like(rows[0])
 
-    Under vmap a `@` becomes a batched dot that XLA's CPU backend runs as a transpose plus a
-    matrix product per lane batch, slower than the fused multiply-reduce (docs/performance.md).
-    """
-    return jnp.sum(jnp.asarray(matrix)[:, :, None] * rows[None, :, :], axis=1)
+
+def _mat7(matrix: np.ndarray, rows):
+    """matrix (J, 7) constant @ rows (7, 3), one `_combine` per row.
+
+    Under vmap, a `@` or a broadcast multiply and sum over the middle axis compiled to loops
+    several times slower than these elementwise sums (docs/performance.md)."""
+    return jnp.stack([_combine(row, rows) for row in matrix])
 
 
 def _powers(q):
@@ -246,19 +267,6 @@ def dense(x0, v0, a0, b, dt, h):
     # dt^2 h^(k+3) = (dt h)^2 h^(k+1)
     x = x0 + dt * h * v0 + (dt * h) ** 2 * (0.5 * a0 + jnp.sum((hp / _X_DIV)[:, None] * b, axis=0))
     v = v0 + dt * h * (a0 + jnp.sum((hp / _V_DIV)[:, None] * b, axis=0))
-    return x, v
-
-
-# The same polynomial at the seven nodes h_1..h_7 (fixed): its coefficients are constants.
-_NODE_X = np.array([[h ** (k + 1) / _X_DIV[k] for k in range(7)] for h in NODES[1:]])  # (7 nodes, 7 k)
-_NODE_V = np.array([[h ** (k + 1) / _V_DIV[k] for k in range(7)] for h in NODES[1:]])
-
-
-def _at_nodes(x0, v0, a0, b, dt):
-    """(7, 3) positions and velocities of a step's polynomial at the nodes h_1..h_7."""
-    dth = dt * jnp.asarray(NODES[1:])[:, None]  # (7, 1)
-    x = x0 + dth * v0 + dth * dth * (0.5 * a0 + _mat7(_NODE_X, b))
-    v = v0 + dth * (a0 + _mat7(_NODE_V, b))
     return x, v
 
 
@@ -338,30 +346,12 @@ def _prepare(force: Force, cfg: Config, lane: _Lane, epoch, tau_end, args, a_nor
     return _Trial(dt, is_last, clipped, b, ctx_nodes, a0, enc0, scale)
 
 
-def _sweep(force: Force, lane: _Lane, trial: _Trial, args, b, dfs_prev, small_prev, with_small: bool):
-    """One Jacobi sweep for one lane: the forces at the nodes of polynomial b, the refitted
-    polynomial, and how much the sweep changed this step's dx, dv relative to |x|, |v|.
-    with_small (static): evaluate Force.small at the nodes, else hold small_prev.
-    Returns (b, F(nodes) - a0, small (7, 3), change, encounter ratio)."""
-    xs, vs = _at_nodes(lane.x, lane.v, trial.a0, b, trial.dt)
-    fs, enc = jax.vmap(force.accel, in_axes=(0, 0, 0, None))(trial.ctx, xs, vs, args)
-    small = small_prev
-    if with_small:
-        small = jax.vmap(force.small, in_axes=(0, 0, 0, None))(trial.ctx, xs, vs, args)
-    dfs = fs + small - trial.a0
-    delta = (dfs - dfs_prev)[:, :3]  # the particle's own change (tangents ride along: module docstring)
-    dt = trial.dt
-    ex = dt * dt * jnp.max(jnp.abs(jnp.asarray(_WX) @ delta)) / trial.scale[0]
-    ev = jnp.abs(dt) * jnp.max(jnp.abs(jnp.asarray(_WV) @ delta)) / trial.scale[1]
-    return _mat7(_W, dfs), dfs, small, jnp.maximum(ex, ev), jnp.min(enc)
-
-
 class _Sweeps(NamedTuple):
-    """The batch's predictor-corrector iteration (every leaf has the lane axis first)."""
+    """The batch's predictor-corrector iteration, lanes last: dfs and small (7, D, L), the
+    rest (L,)."""
 
-    b: jax.Array
-    dfs: jax.Array
-    small: jax.Array
+    dfs: jax.Array  # F(nodes) - a0 of the current polynomial
+    small: jax.Array  # Force.small at the nodes (held after SMALL_SWEEPS)
     err: jax.Array
     err_prev: jax.Array
     n_it: jax.Array
@@ -369,7 +359,38 @@ class _Sweeps(NamedTuple):
     going: jax.Array  # lanes still iterating
 
 
-def _iterate(force: Force, lanes: _Lane, trials: _Trial, args, active) -> _Sweeps:
+class _Fit(NamedTuple):
+    """What the sweeps leave for _finish, lanes first: the polynomial b (L, 7, D), the node
+    forces dfs = F(nodes) - a0 (L, 7, D) it was fitted to, and per lane the last change,
+    the sweeps taken and the least encounter ratio."""
+
+    b: jax.Array
+    dfs: jax.Array
+    err: jax.Array
+    n_it: jax.Array
+    enc: jax.Array
+
+
+def _lanes_last(a):
+    """(L, ...) -> (..., L)."""
+    return jnp.moveaxis(a, 0, -1)
+
+
+def _lanes_last_parts(force: Force):
+    """(accel, small) taking the nodes' states components first and lanes last (D, 7, L), as
+    Force.accel_lanes_last and Force.small_lanes_last do; where the force lacks them, its
+    per-lane functions vmapped between transposes. small is None without Force.small."""
+    def per_lane(fn, node_out):
+        return jax.vmap(jax.vmap(fn, in_axes=(0, 1, 1, None), out_axes=node_out), in_axes=(0, -1, -1, 0), out_axes=-1)
+
+    accel = force.accel_lanes_last or per_lane(force.accel, (1, 0))
+    small = None
+    if force.small is not None:
+        small = force.small_lanes_last or per_lane(force.small, 1)
+    return accel, small
+
+
+def _iterate(force: Force, lanes: _Lane, trials: _Trial, args, active) -> _Fit:
     """Predictor-corrector sweeps for all lanes at once, each lane until it converges.
 
     The loop runs over the batch (not under vmap), so that a sweep number is one scalar for
@@ -380,31 +401,51 @@ def _iterate(force: Force, lanes: _Lane, trials: _Trial, args, active) -> _Sweep
     noise only (tests/engine/test_nbody.py). A lane stops when a
     sweep changes its step by less than PC_TOL, when the change stops decreasing (round-off),
     or after PC_MAX_ITER sweeps; lanes not `active` (done, or waiting to write outputs) do
-    none. (Figures, and the unrolled variant that was slower: docs/performance.md.)"""
+    none. (Figures, and the unrolled variant that was slower: docs/performance.md.)
+
+    The sweeps work lanes last, on the node forces dfs rather than the polynomial b (the
+    node states come from dfs through the collocation matrices _NODE_XW, _NODE_VW; b = W dfs
+    is formed once, after the loop): XLA's CPU backend vectorises along the minor axis, which
+    under vmap would be the three components, and compiles each of those sweeps to a
+    handful of loops over the lanes (docs/performance.md)."""
     L, width = lanes.x.shape
-    sweep_all = jax.vmap(lambda ln, tr, a, b_, d, sm: _sweep(force, ln, tr, a, b_, d, sm, True))
-    sweep_held = jax.vmap(lambda ln, tr, a, b_, d, sm: _sweep(force, ln, tr, a, b_, d, sm, False))
-    has_small = force.small is not None
+    accel, small_nodes = _lanes_last_parts(force)
+    x0, v0, a0 = _lanes_last(lanes.x), _lanes_last(lanes.v), _lanes_last(trials.a0)  # (D, L)
+    dt = trials.dt
+    dth = jnp.asarray(NODES[1:])[:, None, None] * dt  # (7, 1, L)
+    x_base = x0 + dth * v0 + 0.5 * dth * dth * a0  # (7, D, L): the nodes' states without dfs
+    v_base = v0 + dth * a0
+    scale_x, scale_v = trials.scale[:, 0], trials.scale[:, 1]
+    components_first = lambda a: jnp.moveaxis(a, 0, 1)  # noqa: E731  (7, D, L) <-> (D, 7, L)
 
     def body(c):
         k, sw = c
-        ops = (lanes, trials, args, sw.b, sw.dfs, sw.small)
-        if has_small:
-            out = jax.lax.cond(k < SMALL_SWEEPS, lambda o: sweep_all(*o), lambda o: sweep_held(*o), ops)
-        else:
-            out = sweep_held(*ops)
-        b, dfs, small, err, enc = out
-        err = jnp.where(sw.n_it == 0, jnp.inf, err)  # the first sweep has nothing to compare
-        new = _Sweeps(b, dfs, small, err, sw.err, sw.n_it + 1, jnp.minimum(sw.enc, enc), sw.going)
-        sw = _select(sw.going, new, sw)
+        xs = components_first(x_base + dth * dth * _mat7(_NODE_XW, sw.dfs))
+        vs = components_first(v_base + dth * _mat7(_NODE_VW, sw.dfs))
+        fs, enc = accel(trials.ctx, xs, vs, args)
+        small = sw.small
+        if small_nodes is not None:
+            small = jax.lax.cond(k < SMALL_SWEEPS, lambda: components_first(small_nodes(trials.ctx, xs, vs, args)),
+                                 lambda: sw.small)
+        dfs = components_first(fs) + small - a0
+        delta = (dfs - sw.dfs)[:, :3]  # the particle's own change (tangents ride along: module docstring)
+        ex = dt * dt * jnp.max(jnp.abs(_combine(_WX, delta)), axis=0) / scale_x
+        ev = jnp.abs(dt) * jnp.max(jnp.abs(_combine(_WV, delta)), axis=0) / scale_v
+        # the first sweep has nothing to compare (its delta is from the prediction)
+        err = jnp.where(sw.n_it == 0, jnp.inf, jnp.maximum(ex, ev))
+        go = sw.going
+        enc = jnp.where(go, jnp.minimum(sw.enc, jnp.min(enc, axis=0)), sw.enc)
+        sw = _Sweeps(jnp.where(go, dfs, sw.dfs), jnp.where(go, small, sw.small), jnp.where(go, err, sw.err),
+                     jnp.where(go, sw.err, sw.err_prev), sw.n_it + go, enc, go)
         stalled = (sw.n_it > 2) & (sw.err >= sw.err_prev)
-        return k + 1, sw._replace(going=sw.going & (sw.n_it < PC_MAX_ITER) & (sw.err > PC_TOL) & ~stalled)
+        return k + 1, sw._replace(going=go & (sw.n_it < PC_MAX_ITER) & (sw.err > PC_TOL) & ~stalled)
 
-    zeros = jnp.zeros((L, 7, width))
     inf = jnp.full(L, jnp.inf)
-    start = _Sweeps(trials.b, zeros, zeros, inf, inf, jnp.zeros(L, jnp.int32), inf, active)
+    predicted = _mat7(_V, jnp.moveaxis(trials.b, 0, -1))  # the prediction's F(nodes) - a0
+    start = _Sweeps(predicted, jnp.zeros_like(predicted), inf, inf, jnp.zeros(L, jnp.int32), inf, active)
     _, sw = jax.lax.while_loop(lambda c: jnp.any(c[1].going), body, (jnp.int32(0), start))
-    return sw
+    dfs = jnp.moveaxis(sw.dfs, -1, 0)
+    return _Fit(jax.vmap(lambda d: _mat7(_W, d))(dfs), dfs, sw.err, sw.n_it, sw.enc)
 
 
 def _step_size(cfg: Config, a0, b, dt):
@@ -445,7 +486,7 @@ def _scale_limit(force: Force, cfg: Config, lane: _Lane, trial: _Trial, b, args)
     return jnp.min(jnp.where(jnp.isfinite(limit) & (limit > 0), limit, jnp.inf))
 
 
-def _finish(force: Force, cfg: Config, lane: _Lane, trial: _Trial, sw: _Sweeps, tau_end, args):
+def _finish(force: Force, cfg: Config, lane: _Lane, trial: _Trial, sw: _Fit, tau_end, args):
     """Accept or reject one lane's step; its next step size and predicted polynomial.
     Returns (new lane, step record for dense output, accepted)."""
     sgn = jnp.sign(tau_end)
@@ -467,8 +508,8 @@ def _finish(force: Force, cfg: Config, lane: _Lane, trial: _Trial, sw: _Sweeps, 
     dt_next = jnp.where(clipped & ~reject, resumed, dt_next)
     accepted = ~reject
 
-    dx = dt * lane.v + dt * dt * (0.5 * a0 + jnp.asarray(_WX) @ dfs)
-    dv = dt * (a0 + jnp.asarray(_WV) @ dfs)
+    dx = dt * lane.v + dt * dt * (0.5 * a0 + _combine(_WX, dfs))
+    dv = dt * (a0 + _combine(_WV, dfs))
     x1, cx1 = _kahan(lane.x, lane.cx, dx)
     v1, cv1 = _kahan(lane.v, lane.cv, dv)
     tau1 = jnp.where(is_last, tau_end, lane.tau + dt)

@@ -164,8 +164,10 @@ class ForceModel:
         """The force of ias15 for one comet, split into its time-only part (the perturbers'
         positions and the Sun's velocity, for relativity and non-grav) and the rest; with
         tangents, extended to their variational equations."""
-        force = ias15.Force(self._context, self._accel, self._small if (self.relativity or self.nongrav) else None,
-                            self._scales if self.planets else None)
+        small = self.relativity or self.nongrav
+        force = ias15.Force(self._context, self._accel, self._small if small else None,
+                            self._scales if self.planets else None, self._accel_lanes_last,
+                            self._small_lanes_last if small else None)
         if not self.tangents:
             return force
         return variational.with_tangents(force, self.tangents, self._accel_jacobian, self._small_jacobian)
@@ -183,6 +185,21 @@ class ForceModel:
     def _accel(self, ctx, x, v, params):
         positions, _ = ctx
         return forces.point_masses(x, positions, self.gm, self.limits)
+
+    @staticmethod
+    def _context_lanes_last(ctx):
+        """A context of leading axes (L, ...) (ias15.Force.accel_lanes_last) as positions
+        (K, 3, ..., L) and the Sun's velocity (3, ..., L): components first, lanes last."""
+        positions, sun_velocity = ctx
+        lanes_last = lambda a: jnp.moveaxis(a, 0, -1)  # noqa: E731
+        return (jnp.moveaxis(lanes_last(positions), (-3, -2), (0, 1)), jnp.moveaxis(lanes_last(sun_velocity), -2, 0))
+
+    def _accel_lanes_last(self, ctx, x, v, params):
+        positions, _ = self._context_lanes_last(ctx)
+        return forces.point_masses(x, positions, self.gm, self.limits)
+
+    def _small_lanes_last(self, ctx, x, v, params):
+        return self._small(self._context_lanes_last(ctx), x, v, params)
 
     def _accel_jacobian(self, ctx, x, v, params):
         """(3, 3) d _accel / d x: the point masses' tidal matrix (their pull ignores v)."""
