@@ -347,16 +347,17 @@ def _prepare(force: Force, cfg: Config, lane: _Lane, epoch, tau_end, args, a_nor
 
 
 class _Sweeps(NamedTuple):
-    """The batch's predictor-corrector iteration, lanes last: dfs and small (7, D, L), the
-    rest (L,)."""
+    """The batch's predictor-corrector iteration, lanes last."""
 
-    dfs: jax.Array  # F(nodes) - a0 of the current polynomial
-    small: jax.Array  # Force.small at the nodes (held after SMALL_SWEEPS)
-    err: jax.Array
-    err_prev: jax.Array
-    n_it: jax.Array
-    enc: jax.Array
-    going: jax.Array  # lanes still iterating
+    dfs: jax.Array  # (7, D, L) F(nodes) - a0 of the current polynomial
+    small: jax.Array  # (7, D, L) Force.small at the nodes (held after SMALL_SWEEPS)
+    # (5, L) per lane, rows _ERR .. _GOING: one array, which one small kernel updates where
+    # five would take one each (XLA's CPU backend gives every array its own loop)
+    tally: jax.Array
+
+
+_ERR, _ERR_PREV, _N_IT, _ENC, _GOING = range(5)  # the rows of _Sweeps.tally: the last two
+# sweeps' changes, sweeps taken, the least encounter ratio, and 1.0 while the lane iterates
 
 
 class _Fit(NamedTuple):
@@ -431,21 +432,24 @@ def _iterate(force: Force, lanes: _Lane, trials: _Trial, args, active) -> _Fit:
         delta = (dfs - sw.dfs)[:, :3]  # the particle's own change (tangents ride along: module docstring)
         ex = dt * dt * jnp.max(jnp.abs(_combine(_WX, delta)), axis=0) / scale_x
         ev = jnp.abs(dt) * jnp.max(jnp.abs(_combine(_WV, delta)), axis=0) / scale_v
+        tally = sw.tally
+        n_it = tally[_N_IT] + 1.0
         # the first sweep has nothing to compare (its delta is from the prediction)
-        err = jnp.where(sw.n_it == 0, jnp.inf, jnp.maximum(ex, ev))
-        go = sw.going
-        enc = jnp.where(go, jnp.minimum(sw.enc, jnp.min(enc, axis=0)), sw.enc)
-        sw = _Sweeps(jnp.where(go, dfs, sw.dfs), jnp.where(go, small, sw.small), jnp.where(go, err, sw.err),
-                     jnp.where(go, sw.err, sw.err_prev), sw.n_it + go, enc, go)
-        stalled = (sw.n_it > 2) & (sw.err >= sw.err_prev)
-        return k + 1, sw._replace(going=go & (sw.n_it < PC_MAX_ITER) & (sw.err > PC_TOL) & ~stalled)
+        err = jnp.where(n_it == 1.0, jnp.inf, jnp.maximum(ex, ev))
+        stalled = (n_it > 2.0) & (err >= tally[_ERR])
+        going = (n_it < PC_MAX_ITER) & (err > PC_TOL) & ~stalled
+        new = jnp.stack([err, tally[_ERR], n_it, jnp.minimum(tally[_ENC], jnp.min(enc, axis=0)), going.astype(float)])
+        go = tally[_GOING] > 0.0
+        return k + 1, _Sweeps(jnp.where(go, dfs, sw.dfs), jnp.where(go, small, sw.small), jnp.where(go, new, tally))
 
-    inf = jnp.full(L, jnp.inf)
     predicted = _mat7(_V, jnp.moveaxis(trials.b, 0, -1))  # the prediction's F(nodes) - a0
-    start = _Sweeps(predicted, jnp.zeros_like(predicted), inf, inf, jnp.zeros(L, jnp.int32), inf, active)
-    _, sw = jax.lax.while_loop(lambda c: jnp.any(c[1].going), body, (jnp.int32(0), start))
+    tally = jnp.stack([jnp.full(L, jnp.inf), jnp.full(L, jnp.inf), jnp.zeros(L), jnp.full(L, jnp.inf),
+                       active.astype(float)])
+    _, sw = jax.lax.while_loop(lambda c: jnp.any(c[1].tally[_GOING] > 0.0), body,
+                               (jnp.int32(0), _Sweeps(predicted, jnp.zeros_like(predicted), tally)))
     dfs = jnp.moveaxis(sw.dfs, -1, 0)
-    return _Fit(jax.vmap(lambda d: _mat7(_W, d))(dfs), dfs, sw.err, sw.n_it, sw.enc)
+    return _Fit(jax.vmap(lambda d: _mat7(_W, d))(dfs), dfs, sw.tally[_ERR], sw.tally[_N_IT].astype(jnp.int32),
+                sw.tally[_ENC])
 
 
 def _step_size(cfg: Config, a0, b, dt):
