@@ -109,20 +109,19 @@ def point_masses_jacobian(x, body_pos, gm):
     return outer - jnp.sum(w) * jnp.eye(3)
 
 
-def sun_relativity(r, v, gm_sun):
+def sun_relativity(r, v, gm_sun, inv_r=None):
     """The Sun's 1PN acceleration, PPN beta = gamma = 1 (Schwarzschild, harmonic gauge).
 
     a = GM / (c^2 r^3) [ (4 GM / r - v^2) r_vec + 4 (r_vec . v_vec) v_vec ]
     (e.g. Moyer 2003, JPL DESCANSO monograph 2, eq. 4-61 reduced to one body; the form used by
     JPL's small-body integrators). r, v: (3,) heliocentric position (au) and velocity (au/day),
-    or (3, *B) for many (`dot`). Returns (3,) au/day^2.
+    or (3, *B) for many (`dot`); inv_r: 1/|r| where the caller has it (`small_terms`).
+    Returns (3,) au/day^2.
     """
     c2 = constants.C_AU_PER_DAY**2
-    r2 = dot(r, r)
-    rn = jnp.sqrt(r2)
-    v2 = dot(v, v)
-    rv = dot(r, v)
-    return gm_sun / (c2 * r2 * rn) * ((4.0 * gm_sun / rn - v2) * r + 4.0 * rv * v)
+    if inv_r is None:
+        inv_r = jax.lax.rsqrt(dot(r, r))
+    return gm_sun / c2 * inv_r**3 * ((4.0 * gm_sun * inv_r - dot(v, v)) * r + 4.0 * dot(r, v) * v)
 
 
 def sublimation_g(r, law: NonGravLaw = NonGravLaw()):
@@ -166,11 +165,15 @@ def _delayed_distance(r, v, rn, params: NonGravParams, gm_sun, delay: bool, dela
     return jnp.where(dt == 0.0, rn, past)
 
 
-def _nongrav_at(r, v, r_delayed, params: NonGravParams, law: NonGravLaw):
-    """g(r_delayed) (A1 r_hat + A2 t_hat + A3 n_hat) at heliocentric r, v (components first)."""
-    r_hat = r / jnp.sqrt(dot(r, r))
-    h = cross(r, v)
-    n_hat = h / jnp.sqrt(dot(h, h))
+def _nongrav_at(r, v, r_delayed, params: NonGravParams, law: NonGravLaw, inv_r=None, n_hat=None):
+    """g(r_delayed) (A1 r_hat + A2 t_hat + A3 n_hat) at heliocentric r, v (components first);
+    inv_r = 1/|r| and the orbit normal n_hat where the caller has them (`small_terms`)."""
+    if inv_r is None:
+        inv_r = jax.lax.rsqrt(dot(r, r))
+    if n_hat is None:
+        h = cross(r, v)
+        n_hat = h * jax.lax.rsqrt(dot(h, h))
+    r_hat = r * inv_r
     t_hat = cross(n_hat, r_hat)
     g = sublimation_g(r_delayed, law)
     return g * (params.A1 * r_hat + params.A2 * t_hat + params.A3 * n_hat)
@@ -203,9 +206,15 @@ def small_terms(x, v, sun_pos, sun_vel, gm_sun, params: NonGravParams, law: NonG
     Components first: one particle (3,) or many (3, *B), with params broadcasting over *B."""
     r_h = x - sun_pos
     v_h = v - sun_vel
+    h = cross(r_h, v_h)
+    # Both inverse norms from one array: XLA's CPU backend ends a kernel at every root that
+    # feeds several terms, and this way there is one such root instead of four
+    # (docs/performance.md).
+    inv_r, inv_h = jax.lax.rsqrt(jnp.stack([dot(r_h, r_h), dot(h, h)]))
     a = jnp.zeros_like(x)
     if relativity:
-        a = a + sun_relativity(r_h, v_h, gm_sun)
+        a = a + sun_relativity(r_h, v_h, gm_sun, inv_r)
     if with_nongrav:
-        a = a + nongrav(r_h, v_h, params, gm_sun, law, delay, delay_series)
+        r_delayed = _delayed_distance(r_h, v_h, 1.0 / inv_r, params, gm_sun, delay, delay_series)
+        a = a + _nongrav_at(r_h, v_h, r_delayed, params, law, inv_r, h * inv_h)
     return a
