@@ -77,7 +77,8 @@ def point_masses(x, body_pos, gm, limits):
     r2 = dot(jnp.moveaxis(d, 1, 0), jnp.moveaxis(d, 1, 0))  # (K, *B)
     per_body = lambda c: c.reshape(c.shape + (1,) * (r2.ndim - 1))  # noqa: E731
     w = per_body(gm) / (r2 * jnp.sqrt(r2))
-    ratio = jnp.sqrt(jnp.min(r2 / per_body(limits * limits), axis=0))
+    # times 1/limit^2 (constant per body) rather than a division at every body, node and lane
+    ratio = jnp.sqrt(jnp.min(r2 * per_body(1.0 / (limits * limits)), axis=0))
     return jnp.sum(w[:, None] * d, axis=0), ratio
 
 

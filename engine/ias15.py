@@ -430,12 +430,13 @@ def _iterate(force: Force, lanes: _Lane, trials: _Trial, args, active) -> _Fit:
                                  lambda: sw.small)
         dfs = components_first(fs) + small - a0
         delta = (dfs - sw.dfs)[:, :3]  # the particle's own change (tangents ride along: module docstring)
-        ex = dt * dt * jnp.max(jnp.abs(_combine(_WX, delta)), axis=0) / scale_x
-        ev = jnp.abs(dt) * jnp.max(jnp.abs(_combine(_WV, delta)), axis=0) / scale_v
+        # the changes of dx and dv, relative to |x| and |v|, reduced together (one kernel)
+        change = jnp.stack([dt * dt / scale_x * _combine(_WX, delta), jnp.abs(dt) / scale_v * _combine(_WV, delta)])
+        change = jnp.max(jnp.abs(change), axis=(0, 1))
         tally = sw.tally
         n_it = tally[_N_IT] + 1.0
         # the first sweep has nothing to compare (its delta is from the prediction)
-        err = jnp.where(n_it == 1.0, jnp.inf, jnp.maximum(ex, ev))
+        err = jnp.where(n_it == 1.0, jnp.inf, change)
         stalled = (n_it > 2.0) & (err >= tally[_ERR])
         going = (n_it < PC_MAX_ITER) & (err > PC_TOL) & ~stalled
         new = jnp.stack([err, tally[_ERR], n_it, jnp.minimum(tally[_ENC], jnp.min(enc, axis=0)), going.astype(float)])
