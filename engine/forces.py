@@ -121,7 +121,7 @@ def sun_relativity(r, v, gm_sun, inv_r=None):
     """
     c2 = constants.C_AU_PER_DAY**2
     if inv_r is None:
-        inv_r = jax.lax.rsqrt(dot(r, r))
+        inv_r = 1.0 / jnp.sqrt(dot(r, r))
     return gm_sun / c2 * inv_r**3 * ((4.0 * gm_sun * inv_r - dot(v, v)) * r + 4.0 * dot(r, v) * v)
 
 
@@ -170,10 +170,10 @@ def _nongrav_at(r, v, r_delayed, params: NonGravParams, law: NonGravLaw, inv_r=N
     """g(r_delayed) (A1 r_hat + A2 t_hat + A3 n_hat) at heliocentric r, v (components first);
     inv_r = 1/|r| and the orbit normal n_hat where the caller has them (`small_terms`)."""
     if inv_r is None:
-        inv_r = jax.lax.rsqrt(dot(r, r))
+        inv_r = 1.0 / jnp.sqrt(dot(r, r))
     if n_hat is None:
         h = cross(r, v)
-        n_hat = h * jax.lax.rsqrt(dot(h, h))
+        n_hat = h / jnp.sqrt(dot(h, h))
     r_hat = r * inv_r
     t_hat = cross(n_hat, r_hat)
     g = sublimation_g(r_delayed, law)
@@ -211,7 +211,7 @@ def small_terms(x, v, sun_pos, sun_vel, gm_sun, params: NonGravParams, law: NonG
     # Both inverse norms from one array: XLA's CPU backend ends a kernel at every root that
     # feeds several terms, and this way there is one such root instead of four
     # (docs/performance.md).
-    inv_r, inv_h = jax.lax.rsqrt(jnp.stack([dot(r_h, r_h), dot(h, h)]))
+    inv_r, inv_h = 1.0 / jnp.sqrt(jnp.stack([dot(r_h, r_h), dot(h, h)]))
     a = jnp.zeros_like(x)
     if relativity:
         a = a + sun_relativity(r_h, v_h, gm_sun, inv_r)
