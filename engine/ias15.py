@@ -18,9 +18,10 @@ Design decisions (and where they differ from REBOUND):
   taking the next from a pool when it is done (see "Slots and a pool" below), masking slots
   that have nothing to do. A hard lane (close approach, sungrazer) therefore never changes
   an easy lane's steps: its answer is bit-identical to integrating it alone.
-- Predictor-corrector: each iteration (sweep) evaluates F at all seven nodes at once
-  (vmapped) and refits the b_k through one exactly-computed 7x7 matrix (a Jacobi sweep, where
-  REBOUND updates node by node). A lane stops when a sweep changes its step's increments dx,
+- Predictor-corrector: each iteration (sweep) evaluates F at all seven nodes of every lane at
+  once and refits the b_k through one exactly-computed 7x7 matrix (a Jacobi sweep, where
+  REBOUND updates node by node). The sweeps run lanes last, on the node forces rather than
+  on the b_k (`_iterate` says why). A lane stops when a sweep changes its step's increments dx,
   dv by less than PC_TOL = 1e-16 of |x|, |v| (the quantity that reaches the result; REBOUND
   tests max|delta b6| / max|F|, which costs more sweeps for no change in the orbits), when the
   change stops decreasing (round-off floor), or after PC_MAX_ITER sweeps; a step whose last
@@ -221,6 +222,12 @@ class Force(NamedTuple):
     (au/day^2), at the time of ctx_b, for the comet at x, v (its own (3,) each); ctx_a is
     the context `span` days earlier (to difference positions into velocities). The step is then also held below
     tau_k (7! epsilon |a| / g_k)^(1/7) (`_scale_limit`).
+    accel_lanes_last, small_lanes_last, optional: accel and small for every lane at every
+    node at once, for the sweeps: (ctx with leading axes (L, 7) as the vmapped context gives
+    it, x, v (D, 7, L), args with leading axis L) -> accel: (a (D, 7, L), ratio (7, L));
+    small: (D, 7, L). Components first and lanes last, so that XLA's CPU backend runs every
+    operation as one vector loop across the lanes (docs/performance.md); without them, accel
+    and small are vmapped between transposes.
     """
 
     context: Callable
@@ -246,7 +253,7 @@ def _combine(weights, rows):
 
 
 def _mat7(matrix: np.ndarray, rows):
-    """matrix (J, 7) constant @ rows (7, 3), one `_combine` per row.
+    """matrix (J, 7) constant @ rows (7, ...), one `_combine` per row.
 
     Under vmap, a `@` or a broadcast multiply and sum over the middle axis compiled to loops
     several times slower than these elementwise sums (docs/performance.md)."""
