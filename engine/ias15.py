@@ -103,6 +103,7 @@ PC_TOL = 1e-16  # converged when a sweep changes the step's dx, dv by less than 
 PC_ACCEPT = 1e-13  # ... and a step that ended above this is rejected (the iteration diverged)
 SMALL_SWEEPS = 3  # sweeps that evaluate Force.small; later ones hold its values (_iterate)
 DENSE_WINDOW = 8  # output times a lane writes per loop iteration (see `advance`)
+SEARCH_ALL_OUTPUTS = 64  # up to this many output times, `advance` compares with all of them
 
 
 def _fit_matrix_exact():
@@ -687,10 +688,10 @@ def _retire_and_refill(carry: Carry, pool_: Pool, times, orders, cfg: Config):
     n = pool_.x0.shape[0]
     over = (src >= 0) & lane.done & (carry.k >= carry.stop)
     free = over | (src < 0)
-    new = pool_.next + jnp.cumsum(free) - 1
-    take = free & (new < pool_.end)
 
     def update(carry, pool_):
+        new = pool_.next + jnp.cumsum(free) - 1
+        take = free & (new < pool_.end)
         rows = jnp.where(over, src, n)  # out of bounds: dropped
         pool_ = pool_._replace(
             status=pool_.status.at[rows].set(lane.status, mode="drop"),
@@ -704,7 +705,11 @@ def _retire_and_refill(carry: Carry, pool_: Pool, times, orders, cfg: Config):
         carry = _select(take, fresh, carry)
         return carry._replace(src=jnp.where(take, rows_new, jnp.where(over, -1, carry.src))), pool_
 
-    return jax.lax.cond(jnp.any(over | take), update, lambda c, p: (c, p), carry, pool_)
+    # Whether there is anything to do, without the row numbering (a prefix sum: several kernels
+    # in every loop iteration, where the update runs in few): a slot to retire, or a free slot
+    # and a row left to hand out.
+    work = jnp.any(over) | (jnp.any(free) & (pool_.next < pool_.end))
+    return jax.lax.cond(work, update, lambda c, p: (c, p), carry, pool_)
 
 
 _dense_grid = jax.vmap(jax.vmap(dense, in_axes=(None, None, None, None, None, 0)))
@@ -756,6 +761,8 @@ def advance(force: Callable, carry: Carry, pool_: Pool, times, cfg: Config = Con
     limit = jnp.iinfo(jnp.int32).max if max_iter is None else max_iter
     orders = _time_orders(times)
     fill = functools.partial(_write_outputs, times=times, window=min(DENSE_WINDOW, M), n_rows=n_rows)
+    # a few outputs per lane: one compare over all of them (one kernel); many: a binary search
+    search = "compare_all" if M <= SEARCH_ALL_OUTPUTS else "scan_unrolled"
 
     def body(state):
         c, p, it = state
@@ -770,7 +777,7 @@ def advance(force: Callable, carry: Carry, pool_: Pool, times, cfg: Config = Con
         step = _select(took, rec, step)
         # outputs up to the new time: key <= |tau| along the lane (a binary search: the keys
         # are sorted along each lane)
-        reach = jax.vmap(lambda ks, t: jnp.searchsorted(ks, t, side="right", method="scan_unrolled"))(
+        reach = jax.vmap(lambda ks, t: jnp.searchsorted(ks, t, side="right", method=search))(
             c.key, jnp.abs(new.tau)).astype(jnp.int32)
         stop = jnp.where(took, jnp.minimum(reach, c.k_end), c.stop)
         return c._replace(lane=new, stop=stop, step=step), p, it + 1
