@@ -460,8 +460,8 @@ def _iterate(force: Force, lanes: _Lane, trials: _Trial, args, active) -> _Fit:
     _, sw = jax.lax.while_loop(lambda c: jnp.any(c[1].tally[_GOING] > 0.0), body,
                                (jnp.int32(0), _Sweeps(predicted, jnp.zeros_like(predicted), tally)))
     # The encounter test looks at the nodes of the converged polynomial only, not at every
-    # sweep's: the closest approach is a property of the orbit, and evaluating it once per
-    # step instead of in every sweep saved a tenth of the run (docs/performance.md).
+    # sweep's: the closest approach is a property of the orbit, and taking it in every sweep
+    # made the sweep's bookkeeping kernel recompute every body's distance (docs/performance.md).
     _, enc = accel(trials.ctx, *nodes(sw.dfs), args)
     dfs = jnp.moveaxis(sw.dfs, -1, 0)
     return _Fit(jax.vmap(lambda d: _mat7(_W, d))(dfs), dfs, sw.tally[_ERR], sw.tally[_N_IT].astype(jnp.int32),
@@ -775,8 +775,8 @@ def advance(force: Callable, carry: Carry, pool_: Pool, times, cfg: Config = Con
         new = _select(active, new, lane)
         took = active & accepted
         step = _select(took, rec, step)
-        # outputs up to the new time: key <= |tau| along the lane (a binary search: the keys
-        # are sorted along each lane)
+        # outputs up to the new time: key <= |tau| along the lane (the keys are sorted along
+        # each lane: `search` above)
         reach = jax.vmap(lambda ks, t: jnp.searchsorted(ks, t, side="right", method=search))(
             c.key, jnp.abs(new.tau)).astype(jnp.int32)
         stop = jnp.where(took, jnp.minimum(reach, c.k_end), c.stop)

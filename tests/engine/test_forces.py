@@ -109,3 +109,32 @@ def test_point_masses_pull_and_encounter_ratio_are_jit_and_vmap_clean():
         d = np.asarray(bodies) - np.asarray(xs[j])
         expected = np.sum(np.asarray(gm)[:, None] * d / np.linalg.norm(d, axis=1)[:, None] ** 3, axis=0)
         np.testing.assert_allclose(np.asarray(a[j]), expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize("delay", [False, True])
+def test_force_terms_take_many_particles_components_first(delay):
+    # The integrator calls point_masses and small_terms once for every lane at every node,
+    # components first and lanes last ((3, 7, L)); each particle must get what the
+    # per-particle call gives it, params broadcasting per lane.
+    rng = np.random.default_rng(7)
+    nodes, lanes, bodies = 7, 5, 4
+    x = rng.normal(size=(3, nodes, lanes)) * 2.0
+    v = rng.normal(size=(3, nodes, lanes)) * 0.01
+    body_pos = rng.normal(size=(bodies, 3, nodes, lanes)) * 5.0
+    gm = rng.uniform(1e-9, 3e-4, bodies)
+    limits = rng.uniform(1e-3, 1.0, bodies)
+    params = forces.NonGravParams(*[rng.normal(size=lanes) * 1e-8 for _ in range(3)],
+                                  rng.uniform(-40.0, 40.0, lanes) if delay else np.zeros(lanes))
+    a, ratio = forces.point_masses(jnp.asarray(x), jnp.asarray(body_pos), jnp.asarray(gm), jnp.asarray(limits))
+    small = forces.small_terms(jnp.asarray(x), jnp.asarray(v), jnp.asarray(body_pos[0]), jnp.asarray(body_pos[0] * 1e-3),
+                               MU, forces.NonGravParams(*map(jnp.asarray, params)), delay=delay)
+    for n in range(nodes):
+        for j in range(lanes):
+            a1, r1 = forces.point_masses(jnp.asarray(x[:, n, j]), jnp.asarray(body_pos[:, :, n, j]), jnp.asarray(gm),
+                                         jnp.asarray(limits))
+            np.testing.assert_allclose(np.asarray(a)[:, n, j], np.asarray(a1), rtol=1e-14)
+            np.testing.assert_allclose(float(ratio[n, j]), float(r1), rtol=1e-15)
+            one = forces.NonGravParams(*[float(p[j]) for p in params])
+            s1 = forces.small_terms(jnp.asarray(x[:, n, j]), jnp.asarray(v[:, n, j]), jnp.asarray(body_pos[0, :, n, j]),
+                                    jnp.asarray(body_pos[0, :, n, j] * 1e-3), MU, one, delay=delay)
+            np.testing.assert_allclose(np.asarray(small)[:, n, j], np.asarray(s1), rtol=1e-13, atol=1e-30)
