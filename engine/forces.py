@@ -1,7 +1,9 @@
 """Accelerations on a comet (a massless test particle) in barycentric ICRF, au and au/day^2.
 
-Pure functions for ONE particle; the integrator vmaps them over lanes and over its substeps.
-Why barycentric (and what it costs) is in engine/nbody.py's docstring.
+Pure functions of vectors given components first (`dot`): for one particle (3,), or, in the
+integrator's sweeps, for every lane at every node at once (3, 7, L), the lanes minor. The
+Jacobians and the delay's Kepler step are per particle. Why barycentric (and what it costs)
+is in engine/nbody.py's docstring.
 
 Model (each term documented at its function):
 - Newtonian point masses: the Sun, Mercury, Venus, Earth, Moon and the Mars..Pluto system
