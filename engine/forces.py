@@ -137,7 +137,7 @@ def sublimation_g(r, law: NonGravLaw = NonGravLaw()):
 
 
 def nongrav(r, v, params: NonGravParams, gm_sun, law: NonGravLaw = NonGravLaw(), delay: bool = True,
-            delay_series: bool = False):
+            delay_series: bool = False, inv_r=None, n_hat=None):
     """Marsden et al. (1973) acceleration g(r') (A1 r_hat + A2 t_hat + A3 n_hat), au/day^2.
 
     r, v: (3,) heliocentric position (au) and velocity (au/day) at time t. r_hat = r/|r|,
@@ -146,9 +146,12 @@ def nongrav(r, v, params: NonGravParams, gm_sun, law: NonGravLaw = NonGravLaw(),
     r' = |r| when DT = 0. delay=False (static) skips the Kepler solve: use it when every DT is 0.
     delay_series (static): kepler.distance_after (the Stumpff series alone, a few kernels), for
     batches whose every delay kepler.series_range clears; else kepler.state_after.
+    inv_r = 1/|r| and the orbit normal n_hat where the caller has them (`small_terms`).
     """
-    rn = jnp.sqrt(dot(r, r))
-    return _nongrav_at(r, v, _delayed_distance(r, v, rn, params, gm_sun, delay, delay_series), params, law)
+    if inv_r is None:
+        inv_r = 1.0 / jnp.sqrt(dot(r, r))
+    r_delayed = _delayed_distance(r, v, 1.0 / inv_r, params, gm_sun, delay, delay_series)
+    return _nongrav_at(r, v, r_delayed, params, law, inv_r, n_hat)
 
 
 def _delayed_distance(r, v, rn, params: NonGravParams, gm_sun, delay: bool, delay_series: bool = False):
@@ -218,6 +221,5 @@ def small_terms(x, v, sun_pos, sun_vel, gm_sun, params: NonGravParams, law: NonG
     if relativity:
         a = a + sun_relativity(r_h, v_h, gm_sun, inv_r)
     if with_nongrav:
-        r_delayed = _delayed_distance(r_h, v_h, 1.0 / inv_r, params, gm_sun, delay, delay_series)
-        a = a + _nongrav_at(r_h, v_h, r_delayed, params, law, inv_r, h * inv_h)
+        a = a + nongrav(r_h, v_h, params, gm_sun, law, delay, delay_series, inv_r, h * inv_h)
     return a

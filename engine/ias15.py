@@ -417,7 +417,7 @@ def _iterate(force: Force, lanes: _Lane, trials: _Trial, args, active) -> _Fit:
     is formed once, after the loop): XLA's CPU backend vectorises along the minor axis, which
     under vmap would be the three components, and compiles each of those sweeps to a
     handful of loops over the lanes (docs/performance.md)."""
-    L, width = lanes.x.shape
+    L = lanes.x.shape[0]
     accel, small_nodes = _lanes_last_parts(force)
     x0, v0, a0 = _lanes_last(lanes.x), _lanes_last(lanes.v), _lanes_last(trials.a0)  # (D, L)
     dt = trials.dt

@@ -428,7 +428,7 @@ def distance_after(r0, v0, dt, mu):
     DISTANCE_ITERATIONS steps with no residual loop, and the distance carried one Newton step
     further by its Taylor series (d = -F/F', r + r' d + r'' d^2/2, with r'' = 1 - alpha r in
     the universal variable) instead of a last Stumpff evaluation. Without a loop or branches
-    to select between, XLA's CPU backend compiles it into a quarter of `state_after`'s kernels,
+    to select between, XLA's CPU backend compiles it into far fewer kernels than `state_after`,
     and the kernel count, not the arithmetic, is what it costs in the integrator
     (docs/performance.md).
     Returns (distance, converged): converged is the residual test after the last step."""

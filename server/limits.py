@@ -31,6 +31,7 @@ class ServerLimits:
     chunk_samples: epochs per StreamTrajectory chunk when the client does not choose.
     block_objects: objects per PropagateCatalog block when the client does not choose.
     max_orbit_samples: points in one orbit line.
+    max_clones: Monte Carlo clones in one request (one batched propagation; the viewer draws 500).
     max_response_bytes: the size of one HTTP body or gRPC message, estimated before any work
         (JSON numbers at JSON_BYTES_PER_DOUBLE); stream chunks and blocks shrink to fit it.
     rate_per_s, rate_burst: per-client token bucket (requests/second, bucket size); 0 = off.
@@ -49,6 +50,7 @@ class ServerLimits:
     chunk_samples: int = 512
     block_objects: int = 256
     max_orbit_samples: int = 4096
+    max_clones: int = 2000
     max_response_bytes: int = 64 * 2**20
     rate_per_s: float = 0.0
     rate_burst: int = 20
@@ -69,6 +71,10 @@ class ServerLimits:
         if n > self.max_samples:
             raise LimitExceeded(f"{what}: {n} samples exceeds the limit of {self.max_samples} samples",
                                 self.max_samples)
+
+    def check_clones(self, n: int) -> None:
+        if n > self.max_clones:
+            raise LimitExceeded(f"n: {n} clones exceeds the limit of {self.max_clones} clones", self.max_clones)
 
     def check_ids(self, n: int) -> None:
         if n > self.max_ids:

@@ -27,7 +27,7 @@ def test_approaches_errors_name_the_field(live, query, status, field):
 @pytest.mark.parametrize("query, status, text", [
     ({"n": "1.5"}, 422, "n: '1.5' is not an integer"),
     ({"n": "0"}, 422, "n: 0 is below the minimum 1"),
-    ({"n": "100000000"}, 413, "n: 100000000 clones is over the limit of 2000"),
+    ({"n": "100000000"}, 413, "n: 100000000 clones exceeds the limit of 2000"),
     ({"seed": "-5"}, 422, "seed: -5 is below the minimum 0"),
 ])
 def test_clone_requests_name_the_field(live, query, status, text):

@@ -18,12 +18,10 @@ import numpy as np
 from fastapi import APIRouter, Depends
 
 from ... import params
-from ...errors import LimitExceeded
 from ..deps import GUARDED, Engine, engine
 
 router = APIRouter(dependencies=GUARDED)
 
-MAX_CLONES = 2000  # one batched propagation; the viewer draws 500
 DEFAULT_CLONES = 500
 MAX_SEED = 2**32 - 1
 
@@ -61,8 +59,7 @@ async def clones(id: str, n: str | None = None, time: str | None = None, model: 
 
         designation = service.summary(service.index_of(id))["id"]
         count = params.count(n, "n", DEFAULT_CLONES, 1)
-        if count > MAX_CLONES:  # a valid number, over what one request may cost: 413, not 422
-            raise LimitExceeded(f"n: {count} clones is over the limit of {MAX_CLONES}", MAX_CLONES)
+        service.limits.check_clones(count)  # a valid number, over what one request may cost: 413
         m = params.model(model)
         t = params.time_or_now(time)
         draw_seed = params.count(seed, "seed", 0, 0, MAX_SEED)
